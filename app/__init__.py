@@ -1,0 +1,149 @@
+"""Application factory of 工程能力评价系统."""
+
+import logging
+import os
+
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+
+logger = logging.getLogger(__name__)
+
+# Endpoints that work before an identity is chosen.
+_IDENTITY_FREE_PREFIXES = (
+    "IdentityView.",
+    "AuthDBView.",
+    "LocaleView.",
+    "appbuilder.",
+    "static",
+    "health.",
+    "account_setup.",
+    "HomeIndexView.",
+    "UtilView.",
+)
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for ``config_name`` (APP_ENV, default development)."""
+    config_name = config_name or os.environ.get("APP_ENV", "development")
+    config_class = CONFIGS[config_name]
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    if config_name == "production":
+        config_class.check(app.config)
+    from app import roles
+
+    app.config["FAB_ROLES"] = roles.FAB_ROLES
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+
+    from app import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import db as _db_events  # noqa: F401  (SQLite pragmas and BEGIN IMMEDIATE)
+    from app import models  # noqa: F401
+    from app import scoping  # noqa: F401  (ORM-level row scoping)
+    from flask_appbuilder import AppBuilder
+
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    csrf.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+
+    appbuilder = AppBuilder(update_perms=False)
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        app.login_manager.login_view = "AuthDBView.login"
+        app.login_manager.login_message = None
+        from views import register_views
+
+        register_views(app, appbuilder)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from app.extensions import db
+    from app.identities import resolve_active_identity, usable_identities
+    from app.roles import role_name_for
+    from app.scoping import disable_scope, enable_scope, scope_for
+
+    @app.before_request
+    def _resolve_identity():
+        g.identity = None
+        g.identity_role = None
+        disable_scope(db.session)
+        endpoint = request.endpoint or ""
+        if not current_user.is_authenticated:
+            return None
+        identity = resolve_active_identity(current_user.id)
+        if identity is not None:
+            g.identity = identity
+            g.identity_role = role_name_for(identity, identity.channel)
+            enable_scope(db.session, scope_for(identity))
+            return None
+        if endpoint.startswith(_IDENTITY_FREE_PREFIXES):
+            return None
+        if len(usable_identities(current_user.id)) > 1:
+            return redirect(url_for("IdentityView.choose", next=request.full_path))
+        return None
+
+    @app.context_processor
+    def _identity_context():
+        from app.identities import usable_identities as _usable
+
+        if current_user.is_authenticated:
+            return {
+                "active_identity": g.get("identity"),
+                "identity_choices": lambda: _usable(current_user.id),
+            }
+        return {"active_identity": None, "identity_choices": lambda: []}
+
+    @app.get("/healthz", endpoint="health.healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+            revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            database = {"ok": True, "dialect": db.engine.dialect.name, "revision": revision}
+            status, code = "ok", 200
+        except Exception:
+            logger.exception("health check: database unavailable")
+            database = {"ok": False}
+            status, code = "error", 503
+        return jsonify({"status": status, "database": database}), code
+
+
+def _register_error_pages(app: Flask) -> None:
+    def _page(template: str, code: int):
+        def handler(error):
+            if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+                return jsonify({"status": code}), code
+            appbuilder = app.appbuilder
+            return render_template(template, base_template=appbuilder.base_template, appbuilder=appbuilder), code
+
+        return handler
+
+    app.register_error_handler(403, _page("errors/403.html", 403))
+    app.register_error_handler(404, _page("errors/404.html", 404))
+    app.register_error_handler(500, _page("errors/500.html", 500))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        from flask import flash
+        from flask_babel import gettext as _
+
+        flash(_("The form had expired. Please submit it again."), "warning")
+        return redirect(request.referrer or url_for("HomeIndexView.index")), 303

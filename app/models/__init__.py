@@ -1,0 +1,32 @@
+"""Tables of the product; every model sits on Flask-AppBuilder's metadata."""
+
+from flask_appbuilder.security.sqla import models as _fab_security  # noqa: F401  (ab_user first)
+
+from app.models.accounts import Account, Identity, IdentityKind, PasswordToken
+from app.models.applications import ProspectiveApplication, ProspectiveState
+from app.models.audit import AuditEntry
+from app.models.channels import Channel, CodeState, ReferralCode
+from app.models.organisations import Field, Society, SocietyKind, Specialty
+from app.models.outbox import OutboxMessage, OutboxState
+from app.models.projects import Project, ProjectKind
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Channel",
+    "CodeState",
+    "Field",
+    "Identity",
+    "IdentityKind",
+    "OutboxMessage",
+    "OutboxState",
+    "PasswordToken",
+    "Project",
+    "ProjectKind",
+    "ProspectiveApplication",
+    "ProspectiveState",
+    "ReferralCode",
+    "Society",
+    "SocietyKind",
+    "Specialty",
+]

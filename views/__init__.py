@@ -1,0 +1,55 @@
+"""Registration of every backend view and menu, and the plain blueprints."""
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from app.validation import mask_mobile
+
+
+def register_views(app, appbuilder) -> None:
+    """Menus are named by ASCII keys (they are permission names) and labelled in Chinese
+    through the catalogs."""
+    from views import account_setup
+    from views.admin.accounts import AccountsView, IdentitiesView
+    from views.admin.audit import AuditLogView
+    from views.admin.channels import SocietyChannelsView, SubChannelsView
+    from views.admin.codes import CodesView
+    from views.admin.identities import IdentityView
+    from views.admin.organisations import ChannelsReadView, FieldsView, SocietiesView, SpecialtiesView
+    from views.admin.outbox import OutboxView
+    from views.admin.overviews import AssessmentOverviewView, ProspectOverviewView
+    from views.admin.projects import DispatchProjectsView, KeyProjectsView
+
+    channel_menu = {"category": "ChannelManagement", "category_label": _l("Channel application management"), "category_icon": "fa-sitemap"}
+    appbuilder.add_view(SocietyChannelsView, "EnterpriseChannels", label=_l("Enterprise channel settings"), icon="fa-building", **channel_menu)
+    appbuilder.add_view(SubChannelsView, "SubEnterpriseChannels", label=_l("Level-2 enterprise channel settings"), icon="fa-building-o", **channel_menu)
+    appbuilder.add_view(ProspectOverviewView, "ProspectOverview", label=_l("Overview of prospective assessment applicants"), icon="fa-users")
+    appbuilder.add_view(AssessmentOverviewView, "AssessmentOverview", label=_l("Overview of assessment applicants"), icon="fa-id-card")
+    project_menu = {"category": "ProjectManagement", "category_label": _l("Project management"), "category_icon": "fa-globe"}
+    appbuilder.add_view(KeyProjectsView, "KeyProjects", label=_l("Enterprise overseas key projects"), **project_menu)
+    appbuilder.add_view(DispatchProjectsView, "DispatchProjects", label=_l("Planned overseas dispatch key projects"), **project_menu)
+    appbuilder.add_view_no_menu(CodesView)
+    appbuilder.add_view_no_menu(IdentityView)
+
+    platform = {"category": "Platform", "category_label": _l("Platform management"), "category_icon": "fa-cogs"}
+    appbuilder.add_view(SocietiesView, "Societies", label=_l("Societies"), **platform)
+    appbuilder.add_view(FieldsView, "Fields", label=_l("Fields"), **platform)
+    appbuilder.add_view(SpecialtiesView, "Specialties", label=_l("Specialties"), **platform)
+    appbuilder.add_view(ChannelsReadView, "AllChannels", label=_l("All channels"), **platform)
+    appbuilder.add_view(AccountsView, "Accounts", label=_l("Accounts"), **platform)
+    appbuilder.add_view(IdentitiesView, "Identities", label=_l("Identities"), **platform)
+    appbuilder.add_view(AuditLogView, "AuditLog", label=_l("Audit log"), **platform)
+    appbuilder.add_view(OutboxView, "Outbox", label=_l("Outbox"), **platform)
+
+    app.register_blueprint(account_setup.blueprint)
+    app.jinja_env.filters["mask_mobile"] = mask_mobile
+    app.jinja_env.filters["local_datetime"] = _local_datetime
+
+
+def _local_datetime(value) -> str:
+    """A stored UTC time shown in Asia/Shanghai in the page's locale."""
+    if not value:
+        return ""
+    import datetime as dt
+
+    return format_datetime(value.replace(tzinfo=dt.UTC), "yyyy-MM-dd HH:mm")

@@ -1,0 +1,58 @@
+"""Platform administrator: accounts and their identities."""
+
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+
+from app.models import Account, Identity, IdentityKind
+
+
+class AccountsView(ModelView):
+    """Accounts (智慧科协 platform accounts); passwords are never shown or set here."""
+
+    route_base = "/accounts"
+    datamodel = SQLAInterface(Account)
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    list_columns = ["display_name", "username", "mobile_masked", "email", "active", "last_login"]
+    show_columns = ["display_name", "username", "mobile_masked", "email", "active", "identities", "last_login", "login_count"]
+    edit_columns = ["first_name", "email", "active"]
+    search_columns = ["username", "email", "mobile"]
+    label_columns = {
+        "display_name": _l("Name"),
+        "first_name": _l("Name"),
+        "username": _l("Login name"),
+        "mobile_masked": _l("Mobile number"),
+        "mobile": _l("Mobile number"),
+        "email": _l("E-mail"),
+        "active": _l("Active"),
+        "identities": _l("Identities"),
+        "last_login": _l("Last login"),
+        "login_count": _l("Logins"),
+    }
+    list_title = show_title = edit_title = _l("Accounts")
+
+
+class IdentitiesView(ModelView):
+    """Identities: which account acts for which society or channel."""
+
+    route_base = "/identities"
+    datamodel = SQLAInterface(Identity)
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    list_columns = ["account", "kind_title", "society", "channel", "active", "created_at"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["account", "kind", "society", "channel", "active"]
+    search_columns = ["kind", "active"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("Identity"), choices=lambda: [(kind.value, kind.title) for kind in IdentityKind])
+    }
+    label_columns = {
+        "account": _l("Account"),
+        "kind": _l("Identity"),
+        "kind_title": _l("Identity"),
+        "society": _l("Society"),
+        "channel": _l("Channel"),
+        "active": _l("Active"),
+        "created_at": _l("Created at"),
+    }
+    list_title = show_title = add_title = edit_title = _l("Identities")

@@ -1,0 +1,30 @@
+"""Platform administrator: the audit log, read-only."""
+
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models import AuditEntry
+
+
+class AuditLogView(ModelView):
+    """Every recorded change with who, identity, when, before and after."""
+
+    route_base = "/audit-log"
+    datamodel = SQLAInterface(AuditEntry)
+    base_permissions = ["can_list", "can_show"]
+    base_order = ("id", "desc")
+    list_columns = ["at", "actor", "identity", "action", "target_type", "target_id"]
+    show_columns = ["at", "actor", "identity", "action", "target_type", "target_id", "before", "after"]
+    search_columns = ["action", "target_type", "target_id", "at"]
+    label_columns = {
+        "at": _l("Time (UTC)"),
+        "actor": _l("Account"),
+        "identity": _l("Identity"),
+        "action": _l("Action"),
+        "target_type": _l("Object"),
+        "target_id": _l("Object id"),
+        "before": _l("Before"),
+        "after": _l("After"),
+    }
+    list_title = show_title = _l("Audit log")
