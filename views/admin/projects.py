@@ -39,6 +39,11 @@ class ProjectsModelView(ModelView):
     search_columns = ["name", "country"]
     order_columns = ["name", "start_date", "end_date"]
     base_order = ("id", "desc")
+    formatters_columns = {
+        "start_date": lambda value: value.isoformat() if value else "",
+        "end_date": lambda value: value.isoformat() if value else "",
+        "active": lambda value: _("In use") if value else _("Stopped"),
+    }
     label_columns = {
         "name": _l("Project name"),
         "country": _l("Country (region)"),
@@ -74,7 +79,7 @@ class ProjectsModelView(ModelView):
         with write_transaction():
             record_change("project.update", item, actor=active_identity(), after={"name": item.name})
 
-    @action("toggle", _l("Stop / resume use"), confirmation=None, icon="fa-toggle-on", single=False)
+    @action("toggle", _l("Stop / resume use"), confirmation=None, icon="fa-toggle-on", multiple=True, single=True)
     def toggle(self, items):
         channel_id = own_channel_id()
         items = items if isinstance(items, list) else [items]
