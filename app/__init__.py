@@ -79,6 +79,14 @@ def _register_request_hooks(app: Flask) -> None:
     from app.roles import role_name_for
     from app.scoping import disable_scope, enable_scope, scope_for
 
+    def _forget_previous_user():
+        # g lives in the app context; when one outlives a request (tests, scripts that
+        # hold a context), Flask-Login would reuse the previous request's user.
+        g.pop("_login_user", None)
+        g.pop("user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_user)
+
     @app.before_request
     def _resolve_identity():
         g.identity = None
