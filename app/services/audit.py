@@ -2,10 +2,34 @@
 
 import logging
 
+from flask_babel import lazy_gettext as _l
+
 from app.extensions import db
 from app.models import AuditEntry, Identity
 
 logger = logging.getLogger(__name__)
+
+ACTION_TITLES = {
+    "channel.create": _l("Enterprise channel created"),
+    "channel.quota": _l("Code quota changed"),
+    "channel.rename": _l("Enterprise renamed"),
+    "channel.disable": _l("Channel disabled"),
+    "channel.enable": _l("Channel enabled"),
+    "channel.contact": _l("Contact set"),
+    "channel.contact_removed": _l("Contact removed"),
+    "code.share": _l("Code shared by SMS"),
+    "project.create": _l("Project added"),
+    "project.update": _l("Project edited"),
+    "project.stop": _l("Project stopped"),
+    "project.resume": _l("Project resumed"),
+    "society.create": _l("Society created"),
+}
+
+
+def action_title(action: str) -> str:
+    """The readable name of an audit action (the code itself when unknown)."""
+    title = ACTION_TITLES.get(action)
+    return str(title) if title is not None else action
 
 
 def record_change(

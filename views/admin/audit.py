@@ -5,9 +5,11 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import AuditEntry
+from app.services.audit import action_title
+from views.admin.base import HardenedModelView
 
 
-class AuditLogView(ModelView):
+class AuditLogView(HardenedModelView, ModelView):
     """Every recorded change with who, identity, when, before and after."""
 
     route_base = "/audit-log"
@@ -17,6 +19,7 @@ class AuditLogView(ModelView):
     list_columns = ["at", "actor", "identity", "action", "target_type", "target_id"]
     show_columns = ["at", "actor", "identity", "action", "target_type", "target_id", "before", "after"]
     search_columns = ["action", "target_type", "target_id", "at"]
+    formatters_columns = {"action": action_title}
     label_columns = {
         "at": _l("Time (UTC)"),
         "actor": _l("Account"),

@@ -3,7 +3,7 @@
 from flask import g
 from flask_appbuilder import IndexView, expose
 
-from app.models import IdentityKind
+from app.models import IdentityKind, ProspectiveState
 from app.services import channels, overviews
 
 
@@ -17,9 +17,10 @@ class HomeIndexView(IndexView):
     def index(self):
         identity = g.get("identity")
         code_figures = None
-        counts = {}
+        counts = []
         if identity is not None and identity.kind == IdentityKind.ENTERPRISE_CONTACT:
             code_figures = channels.figures(identity.channel)
         if identity is not None and identity.kind in (IdentityKind.ENTERPRISE_CONTACT, IdentityKind.SOCIETY_CONTACT):
-            counts = overviews.header_counts(identity)
+            by_state = overviews.header_counts(identity)
+            counts = [(state.title, by_state.get(state.value, 0)) for state in ProspectiveState if state != ProspectiveState.DRAFT]
         return self.render_template(self.index_template, identity=identity, code_figures=code_figures, counts=counts)

@@ -9,12 +9,16 @@ from app.db import write_transaction
 from app.models import Channel, Field, Society, SocietyKind, Specialty
 from app.services.audit import record_change
 from app.services.channels import ensure_society_root
-from views.admin.base import active_identity
+from views.admin.base import HardenedModelView, active_identity
 
-_KIND_CHOICES = [(kind.value, kind.title) for kind in SocietyKind]
+CHANNEL_LEVEL_TITLES = {
+    0: _l("Society channel"),
+    1: _l("Level-1 enterprise"),
+    2: _l("Level-2 enterprise"),
+}
 
 
-class SocietiesView(ModelView):
+class SocietiesView(HardenedModelView, ModelView):
     """全国学会 and 地方工程师学会; each gets its own root channel."""
 
     route_base = "/societies"
@@ -44,7 +48,7 @@ class SocietiesView(ModelView):
             record_change("society.create", item, actor=active_identity(), after={"name": item.name, "kind": item.kind})
 
 
-class FieldsView(ModelView):
+class FieldsView(HardenedModelView, ModelView):
     """领域."""
 
     route_base = "/fields"
@@ -56,7 +60,7 @@ class FieldsView(ModelView):
     list_title = show_title = add_title = edit_title = _l("Fields")
 
 
-class SpecialtiesView(ModelView):
+class SpecialtiesView(HardenedModelView, ModelView):
     """专业."""
 
     route_base = "/specialties"
@@ -68,7 +72,7 @@ class SpecialtiesView(ModelView):
     list_title = show_title = add_title = edit_title = _l("Specialties")
 
 
-class ChannelsReadView(ModelView):
+class ChannelsReadView(HardenedModelView, ModelView):
     """Every channel of every society, read-only."""
 
     route_base = "/all-channels"
@@ -87,4 +91,5 @@ class ChannelsReadView(ModelView):
         "created_at": _l("Created at"),
         "updated_at": _l("Updated at"),
     }
+    formatters_columns = {"level": lambda value: str(CHANNEL_LEVEL_TITLES.get(value, value))}
     list_title = show_title = _l("All channels")

@@ -9,18 +9,21 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import OutboxMessage, OutboxState
 from app.services import outbox
+from views.admin.base import HardenedModelView
 
 
-class OutboxView(ModelView):
+class OutboxView(HardenedModelView, ModelView):
     """Queued, sent and failed messages with their attempts and errors."""
 
     route_base = "/outbox"
     datamodel = SQLAInterface(OutboxMessage)
     base_permissions = ["can_list", "can_show", "can_retry"]
+    method_permission_name = {"retry": "retry"}  # checked as "can_retry", which the role grants
     base_order = ("id", "desc")
     list_columns = ["created_at", "channel", "recipient", "subject", "state_title", "attempts", "error"]
     show_columns = ["created_at", "channel", "recipient", "subject", "body", "state_title", "attempts", "error", "sent_at"]
     search_columns = ["channel", "state", "recipient"]
+    formatters_columns = {"channel": lambda value: _("SMS") if value == "sms" else _("E-mail")}
     label_columns = {
         "created_at": _l("Queued at (UTC)"),
         "channel": _l("Channel"),
