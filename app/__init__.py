@@ -11,7 +11,9 @@ from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
 logger = logging.getLogger(__name__)
 
-# Endpoints that work before an identity is chosen.
+# Endpoints that work before an identity is chosen. The home page is not one of them:
+# after login it is where FAB lands, and an account with several identities must
+# choose first (an account with none still sees the home page and its explanation).
 _IDENTITY_FREE_PREFIXES = (
     "IdentityView.",
     "AuthDBView.",
@@ -20,7 +22,6 @@ _IDENTITY_FREE_PREFIXES = (
     "static",
     "health.",
     "account_setup.",
-    "HomeIndexView.",
     "UtilView.",
 )
 
@@ -93,6 +94,10 @@ def _register_request_hooks(app: Flask) -> None:
         g.identity_role = None
         disable_scope(db.session)
         endpoint = request.endpoint or ""
+        if request.blueprint == "site":
+            # The applicant site acts for the account itself: no backend identity, no
+            # channel scope, and never the backend's identity choice page.
+            return None
         if not current_user.is_authenticated:
             return None
         identity = resolve_active_identity(current_user.id)

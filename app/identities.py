@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Identity, IdentityKind
+from app.scoping import suspended
 from app.services.codes import channel_chain_enabled
 
 logger = logging.getLogger(__name__)
@@ -16,11 +17,15 @@ SESSION_KEY = "identity_id"
 
 
 def usable_identities(account_id: int) -> list[Identity]:
-    """Identities the account may act as now (active, and its channel chain enabled)."""
-    rows = db.session.scalars(
-        select(Identity).where(Identity.account_id == account_id, Identity.active.is_(True)).order_by(Identity.id)
-    ).all()
-    return [identity for identity in rows if is_usable(identity)]
+    """Identities the account may act as now (active, and its channel chain enabled).
+
+    Read outside the active identity's row scope: the account's other identities and
+    their channels lie outside it by nature (app/scoping.py drops them afterwards)."""
+    with suspended(db.session):
+        rows = db.session.scalars(
+            select(Identity).where(Identity.account_id == account_id, Identity.active.is_(True)).order_by(Identity.id)
+        ).all()
+        return [identity for identity in rows if is_usable(identity)]
 
 
 def is_usable(identity: Identity) -> bool:
@@ -50,9 +55,10 @@ def resolve_active_identity(account_id: int) -> Identity | None:
 
 def choose_identity(account_id: int, identity_id: int) -> Identity | None:
     """Make one of the account's usable identities the active one."""
-    identity = db.session.get(Identity, identity_id)
-    if identity is None or identity.account_id != account_id or not is_usable(identity):
-        return None
+    with suspended(db.session):
+        identity = db.session.get(Identity, identity_id)
+        if identity is None or identity.account_id != account_id or not is_usable(identity):
+            return None
     session[SESSION_KEY] = identity.id
     logger.info("account %s acts as identity %s", account_id, identity.id)
     return identity

@@ -6,9 +6,11 @@ scope in the session; every ORM SELECT, UPDATE and DELETE then carries criteria 
 never loaded, whatever path (list, show, edit, action, related field, export) asks.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, false, or_, select
+from sqlalchemy import event, false, inspect, or_, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from app.models import Channel, Identity, IdentityKind
@@ -39,6 +41,18 @@ class ChannelScope:
         """A subquery of the visible channel ids."""
         return select(Channel.id).where(self.channel_clause(Channel))
 
+    def allows(self, channel: Channel) -> bool:
+        """``channel_clause`` for a channel already in memory, read without loading
+        anything (an expired channel is not allowed: it is loaded again if needed)."""
+        values = inspect(channel).dict
+        if self.nothing or "id" not in values:
+            return False
+        if self.society_id is not None:
+            return values.get("society_id") == self.society_id
+        if self.with_children:
+            return self.channel_id in (values["id"], values.get("parent_id"))
+        return values["id"] == self.channel_id
+
 
 def scope_for(identity: Identity) -> ChannelScope | None:
     """The scope of an identity; None for identities that see every channel (admin)."""
@@ -56,10 +70,15 @@ def scope_for(identity: Identity) -> ChannelScope | None:
 
 
 def enable_scope(session: Session, scope: ChannelScope | None) -> None:
+    """Scope every later ORM statement of the session, and drop from the session what
+    was loaded before and lies outside the scope: ``session.get()`` and many-to-one
+    lazy loads answer from the identity map without a statement, so an object left
+    there would bypass the criteria."""
     if scope is None:
         session.info.pop(_SCOPE_KEY, None)
     else:
         session.info[_SCOPE_KEY] = scope
+        _evict(session, scope, list(session.identity_map.values()))
 
 
 def disable_scope(session: Session) -> None:
@@ -70,22 +89,53 @@ def current_scope(session: Session) -> ChannelScope | None:
     return session.info.get(_SCOPE_KEY)
 
 
+@contextmanager
+def suspended(session: Session) -> Iterator[None]:
+    """Run the body unscoped (the identity switch reads the account's other identities
+    and their channels); what it loaded outside the scope is dropped afterwards."""
+    scope = current_scope(session)
+    if scope is None:
+        yield
+        return
+    before = set(session.identity_map.keys())
+    disable_scope(session)
+    try:
+        yield
+    finally:
+        session.info[_SCOPE_KEY] = scope
+        loaded = [obj for key, obj in list(session.identity_map.items()) if key not in before]
+        _evict(session, scope, loaded)
+
+
+def _evict(session: Session, scope: ChannelScope, objects) -> None:
+    """Expunge the channels the scope does not allow, and every channel-scoped row that
+    was loaded unscoped (one in scope is loaded again, through the criteria)."""
+    for obj in objects:
+        if isinstance(obj, Channel):
+            if not scope.allows(obj):
+                session.expunge(obj)
+        elif isinstance(obj, ChannelScoped):
+            session.expunge(obj)
+
+
 def _criteria(scope: ChannelScope):
     """Loader criteria for Channel and for ChannelScoped models. The lambdas close over
     plain ids only, so SQLAlchemy caches one statement shape and binds the values."""
+    # Channel criteria are lambdas too: a plain expression names the ``channels`` table
+    # and breaks any statement that joins Channel under an alias (FAB's joins do).
     if scope.nothing:
-        return false(), lambda cls: false()
+        return (lambda cls: false()), lambda cls: false()
     if scope.society_id is not None:
         society_id = scope.society_id
-        return Channel.society_id == society_id, lambda cls: cls.channel_id.in_(
+        return (lambda cls: cls.society_id == society_id), lambda cls: cls.channel_id.in_(
             select(Channel.id).where(Channel.society_id == society_id)
         )
     channel_id = scope.channel_id
     if scope.with_children:
-        return or_(Channel.id == channel_id, Channel.parent_id == channel_id), lambda cls: cls.channel_id.in_(
+        return (lambda cls: or_(cls.id == channel_id, cls.parent_id == channel_id)), lambda cls: cls.channel_id.in_(
             select(Channel.id).where(or_(Channel.id == channel_id, Channel.parent_id == channel_id))
         )
-    return Channel.id == channel_id, lambda cls: cls.channel_id == channel_id
+    return (lambda cls: cls.id == channel_id), lambda cls: cls.channel_id == channel_id
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -4,11 +4,26 @@ import logging
 
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import (
+    PermissionModelView,
+    PermissionViewModelView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+    ViewMenuModelView,
+)
 
 from app.identities import clear_identity
 from app.models import Account
+from views.admin.base import HardenedModelView
 
 logger = logging.getLogger(__name__)
+
+
+def _hardened(view_class):
+    """FAB's own ModelView with the product's hardening, under the same name (the
+    permission names follow the class name)."""
+    return type(view_class.__name__, (HardenedModelView, view_class), {"__module__": __name__})
 
 
 class AssessSecurityManager(SecurityManager):
@@ -16,6 +31,14 @@ class AssessSecurityManager(SecurityManager):
 
     user_model = Account
     userstatschartview = None
+    # FAB's security screens (no role but the account's own profile pages reaches them)
+    # get the same action, pre-fill and list-argument checks as the product's views.
+    userdbmodelview = _hardened(UserDBModelView)
+    rolemodelview = _hardened(RoleModelView)
+    groupmodelview = _hardened(UserGroupModelView)
+    permissionmodelview = _hardened(PermissionModelView)
+    viewmenumodelview = _hardened(ViewMenuModelView)
+    permissionviewmodelview = _hardened(PermissionViewModelView)
 
     def get_user_roles(self, user):
         if not user.is_authenticated:

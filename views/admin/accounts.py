@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from app.models import Account, Identity, IdentityKind
+from views.admin.base import HardenedModelView
 
 
-class AccountsView(ModelView):
+class AccountsView(HardenedModelView, ModelView):
     """Accounts (智慧科协 platform accounts); passwords are never shown or set here."""
 
     route_base = "/accounts"
@@ -33,7 +34,7 @@ class AccountsView(ModelView):
     list_title = show_title = edit_title = _l("Accounts")
 
 
-class IdentitiesView(ModelView):
+class IdentitiesView(HardenedModelView, ModelView):
     """Identities: which account acts for which society or channel."""
 
     route_base = "/identities"

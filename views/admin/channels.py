@@ -146,6 +146,8 @@ class ChannelSettingsView(BaseView):
         channel = self._child_or_404(channel_id)
         if not ConfirmForm().validate_on_submit():
             abort(400)
+        if account_id not in {account.id for account in accounts.channel_contacts([channel.id]).get(channel.id, [])}:
+            abort(404)  # not a contact of this enterprise: nothing to say about that account
         try:
             accounts.remove_channel_contact(channel, account_id, actor=identity)
         except DomainError as error:

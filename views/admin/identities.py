@@ -10,7 +10,8 @@ from forms.admin.channels import ConfirmForm
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site; browsers read "/\\host" like "//host", another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable():
         return target
     return url_for("HomeIndexView.index")
 

@@ -14,7 +14,7 @@ from app.db import write_transaction
 from app.models import IdentityKind, Project, ProjectKind
 from app.services.audit import record_change
 from forms.admin.projects import ProjectForm
-from views.admin.base import active_identity
+from views.admin.base import HardenedModelView, active_identity
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +27,19 @@ def own_channel_id() -> int:
     return identity.channel_id
 
 
-class ProjectsModelView(ModelView):
+class ProjectsModelView(HardenedModelView, ModelView):
     """One list of projects; subclasses fix the kind."""
 
     kind: ProjectKind
     datamodel = SQLAInterface(Project)
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_toggle"]
+    # The toggle action is checked as "can_toggle" (FAB would check "toggle", which no
+    # role grants, so the action was refused to everyone).
+    method_permission_name = {"toggle": "toggle"}
     add_form = edit_form = ProjectForm
+    # FAB renders the columns it is given from the form; by default it takes every model
+    # column (channel, kind, ...) and the add/edit pages fail on fields the form lacks.
+    add_columns = edit_columns = ["name", "country", "start_date", "end_date", "description"]
     list_columns = ["name", "country_name", "start_date", "end_date", "active"]
     show_columns = ["name", "country_name", "start_date", "end_date", "description", "active", "created_at"]
     search_columns = ["name", "country"]
@@ -83,7 +89,7 @@ class ProjectsModelView(ModelView):
     def toggle(self, items):
         channel_id = own_channel_id()
         items = items if isinstance(items, list) else [items]
-        if not items or any(item.channel_id != channel_id or item.kind != self.kind.value for item in items):
+        if not items or any(item is None or item.channel_id != channel_id or item.kind != self.kind.value for item in items):
             abort(404)
         identity = active_identity()
         with write_transaction():
