@@ -177,10 +177,13 @@ def _lock(channel_id: int) -> Channel:
 
 
 def _check_unique_name(parent_id: int, name: str, exclude_id: int | None = None) -> None:
-    query = select(Channel.id).where(Channel.parent_id == parent_id, func.lower(Channel.name) == name.lower())
+    # Compared in Python: SQLite's lower() folds ASCII letters only (Ä/ä, Ａ/ａ would
+    # pass there), so the database cannot decide case-insensitive equality alike on both.
+    query = select(Channel.name).where(Channel.parent_id == parent_id)
     if exclude_id is not None:
         query = query.where(Channel.id != exclude_id)
-    if db.session.scalar(query) is not None:
+    folded = name.casefold()
+    if any(existing.casefold() == folded for existing in db.session.scalars(query)):
         raise ChannelError(_l("An enterprise with this name already exists here."), field="name")
 
 

@@ -134,7 +134,11 @@ def claim_code(value: str) -> ReferralCode:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise CodeError(_l("This referral code has already been used."), field="referral_code")
+        # Another transaction changed it between the read and the update (PostgreSQL
+        # waits on the row, then skips it): say what it became, used or withdrawn.
+        db.session.refresh(code)
+        problem = code_problem(code) or _l("This referral code has already been used.")
+        raise CodeError(problem, field="referral_code")
     db.session.refresh(code)
     logger.info("referral code %s of channel %s claimed", code.id, code.channel_id)
     return code
