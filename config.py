@@ -55,9 +55,28 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
 
     # The applicant site's address, used in shared SMS texts.
-    APPLY_BASE_URL = os.environ.get("APPLY_BASE_URL", "http://127.0.0.1:5000")
+    APPLY_BASE_URL = os.environ.get(
+        "APPLY_BASE_URL",
+        f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}",
+    )
     MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "outbox")
     QUOTA_MAX = 100_000
+
+    # Verification codes of the applicant site (e-mail and SMS), see
+    # app/services/verification.py.
+    VERIFICATION_CODE_MINUTES = 10
+    VERIFICATION_MAX_ATTEMPTS = 5
+    VERIFICATION_RESEND_SECONDS = 60
+    VERIFICATION_DAILY_PER_TARGET = 20
+    VERIFICATION_DAILY_PER_IP = 100
+    # Wrong passwords in a row before password login pauses until a code login or a
+    # password reset by code.
+    LOGIN_MAX_FAILURES = 5
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    # The per-IP cap on verification codes needs the client's address, not the proxy's.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # Files the platform admin uploads as site content (guide PDF, videos).
+    SITE_FILE_MAX_BYTES = 100 * 1024 * 1024
     PASSWORD_TOKEN_HOURS = 72
     DEMO_DATA = False
     AUTO_MIGRATE = True

@@ -40,6 +40,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app import roles
 
     app.config["FAB_ROLES"] = roles.FAB_ROLES
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
@@ -85,6 +90,8 @@ def _register_request_hooks(app: Flask) -> None:
         # hold a context), Flask-Login would reuse the previous request's user.
         g.pop("_login_user", None)
         g.pop("user", None)
+        # Flask-Babel caches the request's locale in g as well (a language switch).
+        g.pop("_flask_babel", None)
 
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_user)
 

@@ -25,3 +25,12 @@ class ChannelError(DomainError):
 
 class AccountError(DomainError):
     """An account or identity that cannot be created or attached."""
+
+
+class VerificationError(DomainError):
+    """A verification code that cannot be sent or accepted; ``retry_after`` is the
+    number of seconds before another code may be requested (0 when unrelated)."""
+
+    def __init__(self, message, *, field: str | None = None, retry_after: int = 0) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

@@ -32,8 +32,8 @@ _ENTERPRISE_MENUS = ["ProspectOverview", "AssessmentOverview", "ProjectManagemen
 
 FAB_ROLES = {
     PLATFORM_ADMIN: _ACCOUNT_SELF
-    + _views("SocietiesView", "FieldsView", "SpecialtiesView", "AccountsView", "IdentitiesView", "AuditLogView", "OutboxView", "ChannelsReadView")
-    + _menus("Platform", "Societies", "Fields", "Specialties", "Accounts", "Identities", "AuditLog", "Outbox", "AllChannels"),
+    + _views("SocietiesView", "FieldsView", "SpecialtiesView", "AccountsView", "IdentitiesView", "AuditLogView", "OutboxView", "ChannelsReadView", "SiteContentView")
+    + _menus("Platform", "Societies", "Fields", "Specialties", "Accounts", "Identities", "AuditLog", "Outbox", "AllChannels", "SiteContent"),
     SOCIETY_ADMIN: _ACCOUNT_SELF,
     SOCIETY_CONTACT: _ACCOUNT_SELF
     + _views("SocietyChannelsView", "ProspectOverviewView", "AssessmentOverviewView")

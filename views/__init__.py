@@ -19,6 +19,7 @@ def register_views(app, appbuilder) -> None:
     from views.admin.outbox import OutboxView
     from views.admin.overviews import AssessmentOverviewView, ProspectOverviewView
     from views.admin.projects import DispatchProjectsView, KeyProjectsView
+    from views.admin.site_content import SiteContentView
 
     channel_menu = {"category": "ChannelManagement", "category_label": _l("Channel application management"), "category_icon": "fa-sitemap"}
     appbuilder.add_view(SocietyChannelsView, "EnterpriseChannels", label=_l("Enterprise channel settings"), icon="fa-building", **channel_menu)
@@ -40,10 +41,17 @@ def register_views(app, appbuilder) -> None:
     appbuilder.add_view(IdentitiesView, "Identities", label=_l("Identities"), **platform)
     appbuilder.add_view(AuditLogView, "AuditLog", label=_l("Audit log"), **platform)
     appbuilder.add_view(OutboxView, "Outbox", label=_l("Outbox"), **platform)
+    appbuilder.add_view(SiteContentView, "SiteContent", label=_l("Site content"), **platform)
 
     app.register_blueprint(account_setup.blueprint)
+
+    from views import site
+    from views.site import accounts, applications, center, home  # noqa: F401  (routes)
+
+    app.register_blueprint(site.blueprint, url_prefix="/apply")
     app.jinja_env.filters["mask_mobile"] = mask_mobile
     app.jinja_env.filters["local_datetime"] = _local_datetime
+    app.jinja_env.filters["state_title"] = _state_title
 
 
 def _local_datetime(value) -> str:
@@ -53,3 +61,10 @@ def _local_datetime(value) -> str:
     import datetime as dt
 
     return format_datetime(value.replace(tzinfo=dt.UTC), "yyyy-MM-dd HH:mm")
+
+
+def _state_title(value: str | None) -> str:
+    """The translated title of a prospective application state."""
+    from app.models import ProspectiveState
+
+    return ProspectiveState(value).title if value else ""

@@ -9,9 +9,14 @@ from app.models.channels import Channel, CodeState, ReferralCode
 from app.models.organisations import Field, Society, SocietyKind, Specialty
 from app.models.outbox import OutboxMessage, OutboxState
 from app.models.projects import Project, ProjectKind
+from app.models.site import ApplicationEvent, Message, SiteContent, VerificationCode
 
 __all__ = [
     "Account",
+    "ApplicationEvent",
+    "Message",
+    "SiteContent",
+    "VerificationCode",
     "AuditEntry",
     "Channel",
     "CodeState",

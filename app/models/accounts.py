@@ -12,6 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import utcnow
 
 
+# Accounts made for a channel contact by mobile number may have no e-mail address; the
+# migration makes the column nullable and the model says the same.
+User.__table__.c.email.nullable = True
+
+
 class Account(User):
     """The platform account: Flask-AppBuilder's user with a mainland mobile number."""
 
@@ -19,6 +24,7 @@ class Account(User):
     __table_args__ = {"extend_existing": True}
 
     mobile: Mapped[str | None] = mapped_column(String(11), unique=True)
+    terms_accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     identities: Mapped[list["Identity"]] = relationship(
         back_populates="account", order_by="Identity.id"
     )

@@ -9,7 +9,7 @@ import enum
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ChannelScoped, TimestampMixin
@@ -55,11 +55,24 @@ class ProspectiveApplication(ChannelScoped, TimestampMixin, Model):
             name="ck_prospective_state",
         ),
         CheckConstraint("level IN ('professional', 'senior')", name="ck_prospective_level"),
+        CheckConstraint("route IN ('society', 'enterprise')", name="ck_prospective_route"),
         Index("ix_prospective_channel_state", "channel_id", "state"),
+        # At most one active application per applicant (SPEC §3).
+        Index(
+            "uq_prospective_active",
+            "applicant_id",
+            unique=True,
+            sqlite_where=text("state IN ('draft', 'submitted', 'returned', 'approved')"),
+            postgresql_where=text("state IN ('draft', 'submitted', 'returned', 'approved')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    route: Mapped[str] = mapped_column(String(16), default="society")
+    # A draft may not have its channel yet; it is set once the code or society is known.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    draft_code: Mapped[str | None] = mapped_column(String(20))
     referral_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("referral_codes.id"), unique=True
     )
@@ -85,6 +98,8 @@ class ProspectiveApplication(ChannelScoped, TimestampMixin, Model):
     assessing_society = relationship("Society")
     project = relationship("Project")
     referral_code = relationship("ReferralCode", back_populates="application")
+    applicant = relationship("Account")
+    events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", cascade="all, delete-orphan")
 
     @property
     def state_title(self) -> str:

@@ -8,8 +8,9 @@ import secrets
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db import write_transaction
 from app.errors import AccountError
@@ -276,3 +277,165 @@ def set_password(account: Account, password: str) -> None:
     check_password_rule(password)
     account.password = hash_password(password)
     account.changed_on = utcnow()
+
+
+# --- the applicant site: register, log in, reset the password ---------------------------
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash compared against when the login name matches no account, so that an
+    unknown name takes as long as a wrong password."""
+    method = current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hashes[method]
+
+
+def check_repeat(password: str | None, confirm: str | None) -> None:
+    """The repeated password equal to the first."""
+    if (password or "") != (confirm or ""):
+        raise AccountError(_l("The two passwords differ."), field="confirm")
+
+
+def check_new_password(password: str | None, confirm: str | None) -> None:
+    """The password rule, and the repeat equal to it."""
+    check_password_rule(password or "")
+    check_repeat(password, confirm)
+
+
+def check_agreement(agreed: bool) -> None:
+    """The user agreement and the privacy policy must be accepted (SPEC §6)."""
+    if not agreed:
+        raise AccountError(
+            _l("Read and accept the user agreement and the privacy policy first."), field="agree"
+        )
+
+
+def register_account(email: str, code: str, password: str, confirm: str, *, agreed: bool) -> Account:
+    """Create an applicant account from an e-mail address proven by its code (立即注册).
+
+    Everything is checked before the code is; the account and the used code are written
+    in one transaction, so a refusal leaves nothing behind but a counted wrong try.
+    """
+    from app.services import verification
+
+    problem = email_problem(email)
+    if problem is not None:
+        raise AccountError(problem, field="email")
+    check_new_password(password, confirm)
+    check_agreement(agreed)
+    code_id = verification.verify_code("register", email, code, target_field="email")
+
+    try:
+        with write_transaction():
+            verification.consume_code(code_id)
+            name = email.split("@", 1)[0][:PERSON_NAME_MAX]
+            account = create_account(name=name, email=email, password=password)
+            account.terms_accepted_at = utcnow()
+    except IntegrityError:
+        # the same address registered by a concurrent request
+        raise AccountError(_l("An account with this e-mail address already exists."), field="email") from None
+    logger.info("account %s registered on the applicant site", account.id)
+    return account
+
+
+def find_login(login: str) -> Account | None:
+    """The account a login name denotes: e-mail address, mobile number or user name."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    if "@" in login:
+        return find_account(email=login)
+    account = find_account(mobile=login) if login.isascii() and login.isdigit() else None
+    if account is None:
+        account = db.session.scalar(select(Account).where(func.lower(Account.username) == login.lower()))
+    return account
+
+
+def login_with_password(login: str, password: str, *, agreed: bool) -> Account:
+    """The account when the password is right; wrong passwords are counted per account.
+
+    After LOGIN_MAX_FAILURES wrong passwords in a row, password login pauses for that
+    account until it logs in with an SMS code or resets its password by code (both
+    clear the count): never a permanent lock, and no guessing past the limit.
+    """
+    if not (login or "").strip():
+        raise AccountError(_l("Enter your e-mail address or mobile number."), field="login")
+    if not password:
+        raise AccountError(_l("Enter your password."), field="password")
+    check_agreement(agreed)
+    account = find_login(login)
+    wrong = AccountError(_l("The account or the password is wrong."), field="password")
+    if account is None or not account.active or not account.password:
+        check_password_hash(_dummy_hash(), password)
+        raise wrong
+    if (account.fail_login_count or 0) >= current_app.config["LOGIN_MAX_FAILURES"]:
+        raise AccountError(
+            _l(
+                "Too many wrong passwords for this account. Log in with an SMS code, or reset "
+                "the password with a verification code."
+            ),
+            field="password",
+        )
+    if not check_password_hash(account.password, password):
+        with write_transaction():
+            db.session.execute(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(fail_login_count=func.coalesce(Account.fail_login_count, 0) + 1)
+            )
+        logger.info("account %s: wrong password", account.id)
+        raise wrong
+
+    with write_transaction():
+        _record_login(account)
+    return account
+
+
+def login_with_code(mobile: str, code: str, *, agreed: bool) -> Account:
+    """The account of a mobile number proven by its SMS code (短信验证码登录)."""
+    from app.services import verification
+
+    check_mobile(mobile, field="mobile")
+    check_agreement(agreed)
+    code_id = verification.verify_code("login", mobile, code, target_field="mobile")
+
+    with write_transaction():
+        account = find_account(mobile=mobile)
+        if account is None or not account.active:
+            raise AccountError(_l("No account uses this mobile number."), field="mobile")
+        verification.consume_code(code_id)
+        _record_login(account)
+    return account
+
+
+def reset_password_with_code(target: str, code: str, password: str, confirm: str) -> Account:
+    """Set a new password after a code to the account's e-mail address or mobile (忘记密码)."""
+    from app.services import verification
+
+    kind, stored = verification.check_target("reset", target, field="target")
+    check_new_password(password, confirm)
+    code_id = verification.verify_code("reset", target, code)
+
+    with write_transaction():
+        account = find_account(**{kind: stored})
+        if account is None or not account.active:
+            raise AccountError(_l("No account uses this e-mail address or mobile number."), field="target")
+        verification.consume_code(code_id)
+        account.password = hash_password(password)
+        account.fail_login_count = 0
+        account.changed_on = utcnow()
+    logger.info("account %s reset its password by code", account.id)
+    return account
+
+
+def _record_login(account: Account) -> None:
+    """Login statistics of a successful login (caller's write transaction)."""
+    account.fail_login_count = 0
+    account.login_count = (account.login_count or 0) + 1
+    account.last_login = utcnow()
+    if account.terms_accepted_at is None:
+        account.terms_accepted_at = utcnow()
+    logger.info("account %s logged in on the applicant site", account.id)

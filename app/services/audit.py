@@ -23,6 +23,7 @@ ACTION_TITLES = {
     "project.stop": _l("Project stopped"),
     "project.resume": _l("Project resumed"),
     "society.create": _l("Society created"),
+    "site_content.update": _l("Site content changed"),
 }
 
 

@@ -21,7 +21,8 @@ class ContactForm(FlaskForm):
     """设置联系人: attach an existing account or create one."""
 
     name = StringField(_l("Contact name"), render_kw={"maxlength": 25})
-    mobile = StringField(_l("Mobile number"), render_kw={"maxlength": 11, "inputmode": "numeric"})
+    # No maxlength: the server explains what is wrong with what was typed, uncut.
+    mobile = StringField(_l("Mobile number"), render_kw={"inputmode": "numeric"})
     email = EmailField(_l("E-mail (optional)"), render_kw={"maxlength": 320})
 
 

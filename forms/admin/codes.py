@@ -8,4 +8,4 @@ from wtforms import StringField
 class ShareForm(FlaskForm):
     """The mainland mobile number to send the code to; the rule is in app/validation.py."""
 
-    mobile = StringField(_l("Mobile number"), render_kw={"maxlength": 11, "inputmode": "numeric", "autocomplete": "off"})
+    mobile = StringField(_l("Mobile number"), render_kw={"inputmode": "numeric", "autocomplete": "off"})

@@ -3,9 +3,8 @@
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
 
-from app.models import Account, Identity, IdentityKind
+from app.models import Account, Identity
 from views.admin.base import HardenedModelView
 
 
@@ -39,14 +38,13 @@ class IdentitiesView(HardenedModelView, ModelView):
 
     route_base = "/identities"
     datamodel = SQLAInterface(Identity)
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    # Identities are made by 设置联系人 and the `flask accounts create` command, where
+    # their rules live; here the admin reads them and switches them on or off.
+    base_permissions = ["can_list", "can_show", "can_edit"]
     list_columns = ["account", "kind_title", "society", "channel", "active", "created_at"]
     show_columns = list_columns
-    add_columns = edit_columns = ["account", "kind", "society", "channel", "active"]
+    edit_columns = ["active"]
     search_columns = ["kind", "active"]
-    add_form_extra_fields = edit_form_extra_fields = {
-        "kind": SelectField(_l("Identity"), choices=lambda: [(kind.value, kind.title) for kind in IdentityKind])
-    }
     label_columns = {
         "account": _l("Account"),
         "kind": _l("Identity"),
@@ -56,4 +54,4 @@ class IdentitiesView(HardenedModelView, ModelView):
         "active": _l("Active"),
         "created_at": _l("Created at"),
     }
-    list_title = show_title = add_title = edit_title = _l("Identities")
+    list_title = show_title = edit_title = _l("Identities")

@@ -74,6 +74,7 @@ class ChannelSettingsView(BaseView):
         return self.render_template(
             "admin/channels/form.html", title=self.title, form=form, node=node, channel=None,
             parent_available=parent_available, quota_range=None,
+            parent_shared=channels.figures(node).shared if node.level > 0 else 0,
         )
 
     @expose("/<int:channel_id>/edit", methods=["GET", "POST"])
@@ -95,6 +96,7 @@ class ChannelSettingsView(BaseView):
             "admin/channels/form.html", title=self.title, form=form, node=node, channel=channel,
             parent_available=channels.figures(node).available if node.level > 0 else None,
             quota_range=channels.quota_range(channel), figures=channels.figures(channel),
+            parent_shared=channels.figures(node).shared if node.level > 0 else 0,
         )
 
     @expose("/<int:channel_id>/toggle", methods=["POST"])
@@ -132,7 +134,7 @@ class ChannelSettingsView(BaseView):
                 if created:
                     flash(_("Account created for %(name)s; a link to set the password was sent by SMS.", name=account.display_name), "success")
                 else:
-                    flash(_("Existing account %(name)s is now a contact of this enterprise.", name=account.display_name), "success")
+                    flash(_("The existing account with this mobile number or e-mail address is now a contact of this enterprise."), "success")
                 return redirect(url_for(f"{self.endpoint}.contact", channel_id=channel.id))
         return self.render_template(
             "admin/channels/contact.html", title=self.title, form=form, channel=channel,
