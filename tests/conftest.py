@@ -193,3 +193,33 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+BROWSER_ORIGIN = "http://applicant.test"
+_HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
+
+
+def client_context(browser, client, **options):
+    """A browser context whose every request to BROWSER_ORIGIN is answered by the Flask
+    test client, so a page and the test share one database and session."""
+    from urllib.parse import urlsplit
+
+    def answer(route, request):
+        parts = urlsplit(request.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {
+            key: value
+            for key, value in request.headers.items()
+            if key.lower() in ("content-type", "accept")
+        }
+        response = client.open(path, method=request.method, data=request.post_data_buffer, headers=headers)
+        route.fulfill(
+            status=response.status_code,
+            headers={key: value for key, value in response.headers.items() if key.lower() not in _HOP_HEADERS},
+            body=response.get_data(),
+        )
+
+    context = browser.new_context(locale="zh-CN", base_url=BROWSER_ORIGIN, **options)
+    context.set_default_timeout(10_000)
+    context.route(f"{BROWSER_ORIGIN}/**", answer)
+    return context

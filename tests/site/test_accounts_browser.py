@@ -6,20 +6,18 @@ Flask test client (no server, the test's own database)."""
 import re
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from flask import globals as flask_globals
 
 from app.extensions import db
+from tests.conftest import BROWSER_ORIGIN, client_context
 from tests.site.conftest import last_code, outbox_rows
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ORIGIN = "http://applicant.test"
-HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
 EMAIL = "wang.wu@example.com"
 
 
@@ -34,31 +32,7 @@ def own_contexts(app):
 
 
 def _context(browser, client, **options):
-    def answer(route, request):
-        parts = urlsplit(request.url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {
-            key: value
-            for key, value in request.headers.items()
-            if key.lower() in ("content-type", "accept")
-        }
-        response = client.open(
-            path, method=request.method, data=request.post_data_buffer, headers=headers
-        )
-        route.fulfill(
-            status=response.status_code,
-            headers={
-                key: value
-                for key, value in response.headers.items()
-                if key.lower() not in HOP_HEADERS
-            },
-            body=response.get_data(),
-        )
-
-    context = browser.new_context(locale="zh-CN", base_url=ORIGIN, **options)
-    context.set_default_timeout(10_000)
-    context.route(f"{ORIGIN}/**", answer)
-    return context
+    return client_context(browser, client, **options)
 
 
 @pytest.fixture
@@ -130,7 +104,7 @@ def test_code_button_sends_counts_down_and_registration_completes(app, in_browse
             path=str(SCREENSHOTS / "site-register-filled.png"), full_page=True
         )
         page.click("button.btn-primary")
-        page.wait_for_url(f"{ORIGIN}/apply/")
+        page.wait_for_url(f"{BROWSER_ORIGIN}/apply/")
         seen["main"] = page.inner_text("main")
         seen["html"] = page.content()
 

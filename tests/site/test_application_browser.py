@@ -7,22 +7,19 @@ client, so the test needs no server and uses the test's own database.
 """
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from flask import globals as flask_globals
 
 from app.extensions import db
 from app.validation import count_chars
-from tests.conftest import login
+from tests.conftest import client_context, login
 from tests.site.application_support import application_of, build_world
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ORIGIN = "http://applicant.test"
-HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
 # Strings where a naive counter disagrees with the server: astral characters, CRLF,
 # the whitespace Python strips (and JavaScript's trim does not, or the reverse).
@@ -57,34 +54,9 @@ def w(app, world):
 
 @pytest.fixture
 def page(browser, client, w):
-    """A page whose every request to ORIGIN is answered by the Flask test client."""
+    """A page whose every request to the test origin is answered by the Flask test client (see client_context)."""
 
-    def answer(route, request):
-        parts = urlsplit(request.url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {
-            key: value
-            for key, value in request.headers.items()
-            if key.lower() in ("content-type", "accept")
-        }
-        response = client.open(
-            path, method=request.method, data=request.post_data_buffer, headers=headers
-        )
-        route.fulfill(
-            status=response.status_code,
-            headers={
-                key: value
-                for key, value in response.headers.items()
-                if key.lower() not in HOP_HEADERS
-            },
-            body=response.get_data(),
-        )
-
-    context = browser.new_context(
-        locale="zh-CN", base_url=ORIGIN, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    context.route(f"{ORIGIN}/**", answer)
+    context = client_context(browser, client, viewport={"width": 1280, "height": 900})
     login(client, w.applicants[0])
     page = context.new_page()
     yield page
