@@ -219,12 +219,20 @@ def check_application(
     return result
 
 
+def can_change_route(application: ProspectiveApplication) -> bool:
+    """Only a draft that never claimed a code can change how it was recommended."""
+    return application.state == S.DRAFT and not application.referral_code_id
+
+
+def allows(application: ProspectiveApplication, action: str) -> bool:
+    """Whether the state machine lets ``action`` start from the application's state."""
+    return action in TRANSITIONS and ProspectiveState(application.state) in TRANSITIONS[action][0]
+
+
 def _route(raw: dict, existing: ProspectiveApplication | None) -> str:
     """The route typed, except that an application that was ever submitted keeps its
-    route (and its code): only a draft can change how it was recommended."""
-    if existing is not None and (
-        existing.state != S.DRAFT or existing.referral_code_id
-    ):
+    route (and its code)."""
+    if existing is not None and not can_change_route(existing):
         return existing.route
     return _choice(raw, "route") or (existing.route if existing is not None else "")
 

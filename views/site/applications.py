@@ -189,7 +189,7 @@ def _refused(
 
 
 def _route_can_change(application: ProspectiveApplication) -> bool:
-    return application.state == S.DRAFT and not application.referral_code_id
+    return applications.can_change_route(application)
 
 
 def _form_page(
@@ -260,7 +260,7 @@ def _show_page(application: ProspectiveApplication):
         application=application,
         events=applications.history(application),
         country_name=country_name,
-        can_withdraw=application.state in (S.DRAFT, S.SUBMITTED),
+        can_withdraw=applications.allows(application, "withdraw"),
     )
 
 

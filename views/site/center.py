@@ -28,6 +28,7 @@ def center():
         histories={row.id: applications.history(row) for row in rows},
         member_entry=applications.has_member_permission(current_user.id),
         form=ConfirmForm(),
+        allows=applications.allows,
     )
 
 
