@@ -55,6 +55,7 @@ PRACTICE_MIN, PRACTICE_MAX = 100, 300
 MULTILINE = ("practice",)
 CODE_INPUT_MAX = 20  # the draft_code column; a longer input is no code anyway
 PROJECT_QUERY_MAX = 50
+PROJECT_MATCHES_SHOWN = 10  # without JavaScript, the matches listed to choose from
 DB_INT_MAX = 2**31 - 1  # PostgreSQL integer: a larger id in a request is simply wrong
 
 # action: (states it may start from, state it leads to)
@@ -213,7 +214,7 @@ def check_application(
     values["wants_consultation"] = _flag(raw, "wants_consultation")
 
     if values["route"] == "society":
-        _check_society_route(raw, result, complete)
+        _check_society_route(raw, result, complete, existing)
     elif values["route"] == "enterprise":
         _check_enterprise_route(raw, result, complete, existing)
     return result
@@ -339,7 +340,7 @@ def _check_level(raw, result: Checked, complete: bool) -> None:
         result.values["level"] = level
 
 
-def _check_society_route(raw, result: Checked, complete: bool) -> None:
+def _check_society_route(raw, result: Checked, complete: bool, existing) -> None:
     values = result.values
     values.update(referral_code=None, project_id=None, channel_id=None)
     kind = _choice(raw, "society_kind")
@@ -361,7 +362,16 @@ def _check_society_route(raw, result: Checked, complete: bool) -> None:
     root = db.session.scalar(
         select(Channel).where(Channel.society_id == society.id, Channel.level == 0)
     )
-    if root is None or not root.enabled:
+    # A returned application keeps the channel it was recommended through, even when
+    # that channel was disabled since (SPEC §2: existing applications are untouched);
+    # only new applications are refused, as a disabled enterprise's codes are.
+    kept = (
+        existing is not None
+        and existing.state == S.RETURNED.value
+        and root is not None
+        and existing.channel_id == root.id
+    )
+    if root is None or not (root.enabled or kept):
         result.fail(
             "recommending_society_id",
             _l("This society takes no applications at present."),
@@ -382,6 +392,7 @@ def _check_enterprise_route(raw, result: Checked, complete: bool, existing) -> N
         values["referral_code"] = bound.code
         values["channel_id"] = bound.channel_id
         code = bound
+        problem = None
     else:
         typed = codes.normalize_code(
             raw.get("referral_code")
@@ -408,6 +419,13 @@ def _check_enterprise_route(raw, result: Checked, complete: bool, existing) -> N
     project_id = _int(raw, "project_id")
     values["project_id"] = None
     if project_id is None:
+        typed_project = normalize_text(
+            raw.get("project_name") if isinstance(raw.get("project_name"), str) else ""
+        )
+        if typed_project:
+            # Only a usable (or the application's own) code shows its enterprise's projects.
+            usable = code if bound is not None or problem is None else None
+            _resolve_project(typed_project, usable, result)
         return
     project = db.session.get(Project, project_id) if project_id > 0 else None
     if (
@@ -422,6 +440,36 @@ def _check_enterprise_route(raw, result: Checked, complete: bool, existing) -> N
         )
     else:
         values["project_id"] = project.id
+
+
+def _resolve_project(typed: str, code: ReferralCode | None, result: Checked) -> None:
+    """A project name typed without picking a suggestion (no JavaScript, or typed in
+    full): the one project of the code's enterprise it names, or a message saying to
+    choose among the matches (the page lists them) or that none matches."""
+    if code is None:
+        result.fail(
+            "project_name",
+            _l("Enter a usable referral code first: the projects are those of its enterprise."),
+        )
+        return
+    matches = matching_projects(code, typed, limit=PROJECT_MATCHES_SHOWN + 1)
+    exact = [p for p in matches if p.name.casefold() == typed.casefold()]
+    chosen = exact if exact else matches
+    if len(chosen) == 1:
+        result.values["project_id"] = chosen[0].id
+    elif not chosen:
+        result.fail(
+            "project_name",
+            _l(
+                "No project of your enterprise is named like “%(name)s”. Check the name, or leave it empty.",
+                name=typed[:PROJECT_QUERY_MAX],
+            ),
+        )
+    else:
+        result.fail(
+            "project_name",
+            _l("Several projects match “%(name)s”. Choose yours below.", name=typed[:PROJECT_QUERY_MAX]),
+        )
 
 
 # --- lists for the form ------------------------------------------------------------
@@ -462,6 +510,12 @@ def projects_for_code(
     code, _problem = usable_code(code_value, account_id)
     if code is None:
         return []
+    return matching_projects(code, query, limit=limit)
+
+
+def matching_projects(code: ReferralCode, query: str | None, *, limit: int) -> list[Project]:
+    """Active projects of the code's enterprise and its parent whose name contains
+    ``query`` (all of them for an empty query), by name."""
     statement = select(Project).where(
         Project.channel_id.in_(project_channel_ids(code.channel)),
         Project.active.is_(True),

@@ -39,6 +39,8 @@ class ApplicationForm(FlaskForm):
     recommending_society_id = StringField(_l("Recommending channel"))
     referral_code = StringField(_l("Referral code"))
     project_id = HiddenField()
+    # Without JavaScript a typed name matching several projects lists them as radios.
+    project_choice = StringField()
     project_name = StringField(_l("Project"))
     name = StringField(_l("Name"))
     overseas = StringField(_l("Domestic or overseas"))
@@ -66,8 +68,16 @@ class ApplicationForm(FlaskForm):
         return {
             name: field.data if isinstance(field.data, str) else ""
             for name, field in self._fields.items()
-            if name != "csrf_token"
+            if name not in ("csrf_token", "project_choice")
         }
+
+    def adopt_project_choice(self) -> None:
+        """A project picked from the listed matches becomes the form's project, so that
+        the page shown again (if another field is refused) keeps it."""
+        choice = self.project_choice.data
+        if isinstance(choice, str) and choice.strip() and not (self.project_id.data or "").strip():
+            self.project_id.data = choice.strip()
+        self.project_choice.data = ""
 
     def attach(self, errors: dict[str, str]) -> list[str]:
         """Put the service's messages at their fields; return those with no visible

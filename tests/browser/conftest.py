@@ -291,3 +291,44 @@ def labels() -> Iterator[Labels]:
     yield collected
     if collected.missing:  # shown with the report when the test failed earlier
         print("Chinese UI texts not shown:\n  " + "\n  ".join(collected.missing))
+
+
+PLATFORM_ADMIN_EMAIL = "platform.admin@example.com"
+
+
+@pytest.fixture(scope="session")
+def platform_admin(server) -> tuple[str, str]:
+    """A 平台管理员 account (login name, password) on the running server's database,
+    made with `flask accounts create` as an operator would."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DATABASE_URL",
+            "TEST_DATABASE_URL",
+            "REDIS_URL",
+            "FLASK_APP",
+            "FLASK_DEBUG",
+        }
+    }
+    env.update(
+        APP_ENV="development",
+        DATABASE_URL=f"sqlite:///{server.db_path}",
+        INSTANCE_DIR=str(server.db_path.parent),
+    )
+    password = "Admin-" + secrets.token_urlsafe(9)
+    _flask(
+        env,
+        "accounts",
+        "create",
+        "--name",
+        "平台管理员",
+        "--email",
+        PLATFORM_ADMIN_EMAIL,
+        "--password",
+        password,
+        "--kind",
+        "platform_admin",
+    )
+    return PLATFORM_ADMIN_EMAIL, password

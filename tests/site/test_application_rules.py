@@ -773,3 +773,46 @@ def test_transition_table(app, w, state, action):
             applications.transition(row, action, actor_id=None, reason="理由")
         db.session.rollback()
         assert db.session.get(ProspectiveApplication, row.id).state == state
+
+
+# --- a returned application after its channel was disabled ---------------------------------
+# SPEC §2: a disabled channel's codes are refused at submit, existing applications are
+# untouched. A returned application is an existing one: it was recommended before the
+# channel was disabled and keeps that channel when it is resubmitted. A new application
+# through the same channel is refused.
+
+SOCIETY_CLOSED = _l("This society takes no applications at present.")
+
+
+def test_returned_enterprise_application_is_resubmitted_after_its_channel_was_disabled(
+    app, w
+):
+    application = applications.submit(w.applicants[0], w.form())
+    applications.transition(application, "return", actor_id=None, reason="补充经历")
+    _disable(w.ent_id)
+
+    resubmitted = applications.submit(w.applicants[0], w.form(name="张三丰"))
+
+    assert (resubmitted.state, resubmitted.name, resubmitted.channel_id) == (
+        "submitted",
+        "张三丰",
+        w.ent_id,
+    )
+    # A new applicant with another code of the disabled enterprise is refused.
+    errors = _refused(w.applicants[1], w.form(referral_code=w.codes[1]))
+    assert errors == {"referral_code": text_of(DISABLED)}
+
+
+def test_returned_society_application_keeps_its_disabled_society_but_cannot_move_to_one(
+    app, w
+):
+    application = applications.submit(w.applicants[0], w.form(route="society"))
+    applications.transition(application, "return", actor_id=None, reason="补充经历")
+    with write_transaction():  # a society's own channel is closed by the platform only
+        db.session.get(Channel, w.local_root_id).enabled = False
+
+    resubmitted = applications.submit(w.applicants[0], w.form(route="society"))
+    assert (resubmitted.state, resubmitted.channel_id) == ("submitted", w.local_root_id)
+
+    errors = _refused(w.applicants[1], w.form(route="society"))
+    assert errors == {"recommending_society_id": text_of(SOCIETY_CLOSED)}

@@ -690,3 +690,111 @@ def test_society_contact_sees_applications_of_its_enterprises_and_its_own_channe
     overview = _page(contact.get("/prospect-overview/"))
 
     assert "赵六申请人" in overview and "钱七申请人" in overview
+
+
+# --- the project without JavaScript -------------------------------------------------------
+
+
+def _add_projects(app, channel_id: int, *names: str) -> list[int]:
+    from tests.site.application_support import _project
+
+    with app.app_context():
+        return [_project(channel_id, name) for name in names]
+
+
+def test_typed_full_project_name_without_suggestion_is_taken(app, client, w):
+    login(client, w.applicants[0])
+
+    response = _post(
+        client,
+        w.form(project_id="", project_name=" 雅万高铁jakarta项目 "),
+        action="save",
+    )
+
+    assert response.status_code == 302
+    assert _in_app(app, lambda: application_of(w.applicants[0]).project_id) == (
+        w.ent_project_id
+    )
+
+
+def test_typed_part_matching_one_project_takes_it(app, client, w):
+    login(client, w.applicants[0])
+
+    _post(client, w.form(project_id="", project_name="雅万"), action="save")
+
+    assert _in_app(app, lambda: application_of(w.applicants[0]).project_id) == (
+        w.ent_project_id
+    )
+
+
+def test_typed_part_matching_several_lists_them_and_a_choice_is_kept(app, client, w):
+    first, second = _add_projects(app, w.ent_id, "印尼雅加达港口项目", "印尼泗水电站项目")
+    login(client, w.applicants[0])
+    typed = w.form(project_id="", project_name="印尼")
+
+    page = _page(_post(client, typed))
+
+    assert _field_errors(page) == {
+        "project_name": [
+            text_of(_l("Several projects match “%(name)s”. Choose yours below.", name="印尼"))
+        ]
+    }
+    # by name: 泗 (U+6CD7) sorts before 雅 (U+96C5)
+    assert re.findall(r'name="project_choice" value="(\d+)"', page) == [
+        str(second),
+        str(first),
+    ]
+    assert "中煤印尼矿区项目" not in page  # another enterprise's project is never listed
+    assert _value(page, "project_name") == "印尼"
+    assert _in_app(app, lambda: application_of(w.applicants[0]).state) == "draft"
+
+    # The choice is kept when another field is refused, then submitted with it.
+    page = _page(
+        _post(client, {**typed, "project_choice": str(second), "practice": "太短"})
+    )
+    assert list(_field_errors(page)) == ["practice"]
+    assert _value(page, "project_id") == str(second)
+    response = _post(client, {**typed, "project_id": str(second)})
+    assert response.status_code == 302
+    application = _in_app(app, lambda: application_of(w.applicants[0]))
+    assert (application.state, application.project_id) == ("submitted", second)
+
+
+def test_typed_name_matching_no_project_is_refused_at_the_field(app, client, w):
+    login(client, w.applicants[0])
+
+    page = _page(
+        _post(client, w.form(project_id="", project_name="中煤印尼矿区项目"), action="save")
+    )
+
+    assert _field_errors(page) == {
+        "project_name": [
+            text_of(
+                _l(
+                    "No project of your enterprise is named like “%(name)s”. Check the name, or leave it empty.",
+                    name="中煤印尼矿区项目",
+                )
+            )
+        ]
+    }
+    assert 'name="project_choice"' not in page
+    assert _in_app(app, lambda: application_of(w.applicants[0])) is None
+
+
+def test_typed_project_without_usable_code_is_refused(app, client, w):
+    login(client, w.applicants[0])
+
+    page = _page(
+        _post(
+            client,
+            w.form(referral_code="ABCDEFGHJKMN", project_id="", project_name="雅万"),
+            action="save",
+        )
+    )
+
+    assert _field_errors(page)["project_name"] == [
+        text_of(
+            _l("Enter a usable referral code first: the projects are those of its enterprise.")
+        )
+    ]
+    assert 'name="project_choice"' not in page

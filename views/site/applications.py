@@ -99,6 +99,7 @@ def apply():
 def apply_save():
     """返回, 保存 or 提交审核."""
     form = ApplicationForm()
+    form.adopt_project_choice()
     action = request.form.get("action")
     if action == "back":
         return redirect(url_for("site.center"))
@@ -245,9 +246,27 @@ def _form_page(
         counts={name: count_chars(getattr(form, name).data) for name in LIMITS},
         limits=LIMITS,
         practice_min=applications.PRACTICE_MIN,
+        project_matches=_project_matches(form, route, bound_code),
         returned_reason=_returned_reason(application),
         texts=_script_texts(),
     ), status
+
+
+def _project_matches(form: ApplicationForm, route: str, bound_code) -> list:
+    """The projects a typed name matches, listed to choose from when the name alone
+    did not decide (the page without JavaScript)."""
+    if route != "enterprise" or not form.project_name.errors or form.project_id.data:
+        return []
+    code = bound_code
+    if code is None:
+        code, _problem = applications.usable_code(
+            form.referral_code.data, current_user.id
+        )
+    if code is None:
+        return []
+    return applications.matching_projects(
+        code, form.project_name.data, limit=applications.PROJECT_MATCHES_SHOWN
+    )
 
 
 def _options(rows) -> list[tuple[str, str]]:
