@@ -227,10 +227,9 @@ def test_channel_contacts_flow(page, server, shots, labels):
     # 7. 工程项目管理: one project in each list, with its country.
     for href, (name, (country, country_name), label) in PROJECTS.items():
         open_menu(page, href, label, labels, category_label="工程项目管理")
-        # FAB's list shows a "+" icon; 新增 is its screen-reader text (reported).
-        add_project = page.locator(f'a.btn[href^="{href}add"]')
+        add_project = page.locator("#add-project")
         labels.expect(add_project, "新增", f"add button ({label})")
-        add_project.first.click()
+        add_project.click()
         page.fill("#name", name)
         page.locator("#country").select_option(country)
         page.locator('form [type="submit"]').last.click()
@@ -238,6 +237,13 @@ def test_channel_contacts_flow(page, server, shots, labels):
         project_row = page.locator("tr", has=page.locator("td", has_text=name))
         expect(project_row).to_have_count(1)
         expect(project_row).to_contain_text(country_name)
+        # 停用 on the row stops it and stays on this list; 启用 resumes it.
+        labels.expect(project_row.locator('[data-toggle-project="stop"]'), "停用", "stop button")
+        project_row.locator('[data-toggle-project="stop"]').click()
+        expect(page).to_have_url(re.compile(re.escape(href) + r"list/"))
+        labels.expect(project_row, "已停用", "stopped project state")
+        project_row.locator('[data-toggle-project="resume"]').click()
+        labels.expect(project_row, "使用中", "resumed project state")
         shots(page, f"project-{href.strip('/')}")
     assert sorted(
         server.query(

@@ -2,8 +2,9 @@
 
 import logging
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, url_for
 from flask_appbuilder import ModelView
+from flask_appbuilder.widgets import ListWidget
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -27,8 +28,17 @@ def own_channel_id() -> int:
     return identity.channel_id
 
 
+class ProjectListWidget(ListWidget):
+    """新增 as a labelled button and 停用/启用 on each row (FAB hides both behind icons
+    and a checkbox menu)."""
+
+    template = "admin/projects/list_widget.html"
+
+
 class ProjectsModelView(HardenedModelView, ModelView):
     """One list of projects; subclasses fix the kind."""
+
+    list_widget = ProjectListWidget
 
     kind: ProjectKind
     datamodel = SQLAInterface(Project)
@@ -57,7 +67,7 @@ class ProjectsModelView(HardenedModelView, ModelView):
         "start_date": _l("Start date"),
         "end_date": _l("End date"),
         "description": _l("Description"),
-        "active": _l("In use"),
+        "active": _l("State"),
         "created_at": _l("Created at"),
     }
 
@@ -99,7 +109,7 @@ class ProjectsModelView(HardenedModelView, ModelView):
                     "project.resume" if item.active else "project.stop", item, actor=identity, after={"active": item.active}
                 )
         flash(_("%(count)d projects updated.", count=len(items)), "success")
-        return redirect(self.get_redirect())
+        return redirect(url_for(f"{self.endpoint}.list"))
 
 
 class KeyProjectsView(ProjectsModelView):
