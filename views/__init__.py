@@ -1,8 +1,8 @@
 """Registration of every backend view and menu, and the plain blueprints."""
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from app.times import format_local
 from app.validation import mask_mobile
 
 
@@ -55,12 +55,8 @@ def register_views(app, appbuilder) -> None:
 
 
 def _local_datetime(value) -> str:
-    """A stored UTC time shown in Asia/Shanghai in the page's locale."""
-    if not value:
-        return ""
-    import datetime as dt
-
-    return format_datetime(value.replace(tzinfo=dt.UTC), "yyyy-MM-dd HH:mm")
+    """A stored UTC time shown in Asia/Shanghai (app/times.py)."""
+    return format_local(value)
 
 
 def _state_title(value: str | None) -> str:

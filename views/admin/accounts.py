@@ -5,7 +5,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import Account, Identity
-from views.admin.base import HardenedModelView
+from views.admin.base import HardenedModelView, blank, time_column, yes_no
 
 
 class AccountsView(HardenedModelView, ModelView):
@@ -30,6 +30,7 @@ class AccountsView(HardenedModelView, ModelView):
         "last_login": _l("Last login"),
         "login_count": _l("Logins"),
     }
+    formatters_columns = {"active": yes_no, "last_login": time_column, "email": blank, "login_count": blank}
     list_title = show_title = edit_title = _l("Accounts")
 
 
@@ -54,4 +55,5 @@ class IdentitiesView(HardenedModelView, ModelView):
         "active": _l("Active"),
         "created_at": _l("Created at"),
     }
+    formatters_columns = {"active": yes_no, "created_at": time_column, "society": blank, "channel": blank}
     list_title = show_title = edit_title = _l("Identities")

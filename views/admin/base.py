@@ -4,8 +4,10 @@ import re
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_babel import gettext
 
 from app.errors import DomainError
+from app.times import format_local, format_local_seconds
 
 
 def active_identity():
@@ -157,3 +159,29 @@ class HardenedModelView:
     @expose("/download/<string:filename>")
     def download(self, filename):
         abort(404)
+
+
+# --- list formatters shared by the backend's model views ----------------------------
+
+
+def yes_no(value) -> str:
+    """是 / 否 instead of True / False."""
+    return gettext("Yes") if value else gettext("No")
+
+
+def enabled_title(value) -> str:
+    return gettext("Enabled") if value else gettext("Disabled")
+
+
+def blank(value) -> str:
+    """Nothing instead of None."""
+    return "" if value is None else value
+
+
+def time_column(value) -> str:
+    """A stored UTC time in Asia/Shanghai, to the minute."""
+    return format_local(value)
+
+
+def time_column_seconds(value) -> str:
+    return format_local_seconds(value)

@@ -9,7 +9,7 @@ from app.db import write_transaction
 from app.models import Channel, Field, Society, SocietyKind, Specialty
 from app.services.audit import record_change
 from app.services.channels import ensure_society_root
-from views.admin.base import HardenedModelView, active_identity
+from views.admin.base import HardenedModelView, active_identity, blank, enabled_title, time_column, yes_no
 
 CHANNEL_LEVEL_TITLES = {
     0: _l("Society channel"),
@@ -40,6 +40,7 @@ class SocietiesView(HardenedModelView, ModelView):
         "active": _l("Active"),
         "created_at": _l("Created at"),
     }
+    formatters_columns = {"active": yes_no, "created_at": time_column, "province": blank}
     list_title = show_title = add_title = edit_title = _l("Societies")
 
     def post_add(self, item: Society) -> None:
@@ -91,5 +92,12 @@ class ChannelsReadView(HardenedModelView, ModelView):
         "created_at": _l("Created at"),
         "updated_at": _l("Updated at"),
     }
-    formatters_columns = {"level": lambda value: str(CHANNEL_LEVEL_TITLES.get(value, value))}
+    formatters_columns = {
+        "level": lambda value: str(CHANNEL_LEVEL_TITLES.get(value, value)),
+        "enabled": enabled_title,
+        "parent": blank,
+        "quota": blank,
+        "created_at": time_column,
+        "updated_at": time_column,
+    }
     list_title = show_title = _l("All channels")

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import OutboxMessage, OutboxState
 from app.services import outbox
-from views.admin.base import HardenedModelView
+from views.admin.base import HardenedModelView, blank, time_column_seconds
 
 
 class OutboxView(HardenedModelView, ModelView):
@@ -23,9 +23,15 @@ class OutboxView(HardenedModelView, ModelView):
     list_columns = ["created_at", "channel", "recipient", "subject", "state_title", "attempts", "error"]
     show_columns = ["created_at", "channel", "recipient", "subject", "body", "state_title", "attempts", "error", "sent_at"]
     search_columns = ["channel", "state", "recipient"]
-    formatters_columns = {"channel": lambda value: _("SMS") if value == "sms" else _("E-mail")}
+    formatters_columns = {
+        "channel": lambda value: _("SMS") if value == "sms" else _("E-mail"),
+        "created_at": time_column_seconds,
+        "sent_at": time_column_seconds,
+        "error": blank,
+        "subject": blank,
+    }
     label_columns = {
-        "created_at": _l("Queued at (UTC)"),
+        "created_at": _l("Queued at"),
         "channel": _l("Channel"),
         "recipient": _l("Recipient"),
         "subject": _l("Subject"),
@@ -34,7 +40,7 @@ class OutboxView(HardenedModelView, ModelView):
         "state_title": _l("State"),
         "attempts": _l("Attempts"),
         "error": _l("Error"),
-        "sent_at": _l("Sent at (UTC)"),
+        "sent_at": _l("Sent at"),
     }
     list_title = show_title = _l("Outbox")
 

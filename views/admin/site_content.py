@@ -12,7 +12,7 @@ from app.models import SiteContent
 from app.services import site_content
 from app.services.audit import record_change
 from forms.admin.site_content import SiteContentAddForm, SiteContentEditForm
-from views.admin.base import HardenedModelView, active_identity
+from views.admin.base import HardenedModelView, active_identity, blank, time_column
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +48,15 @@ class SiteContentView(HardenedModelView, ModelView):
         "updated_at",
     ]
     order_columns = ["key", "updated_at"]
+    search_columns = ["key", "title"]
     base_order = ("id", "asc")
-    formatters_columns = {"key": lambda value: str(site_content.KEYS.get(value, value))}
+    formatters_columns = {
+        "key": lambda value: str(site_content.KEYS.get(value, value)),
+        "updated_at": time_column,
+        "file_name": blank,
+        "url": blank,
+        "content_type": blank,
+    }
     label_columns = {
         "key": _l("Item"),
         "title": _l("Title"),
