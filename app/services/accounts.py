@@ -272,6 +272,21 @@ def set_password_with_token(token: str, password: str, confirm: str) -> Account:
     return account
 
 
+def change_password(account: Account, current: str, password: str, confirm: str) -> None:
+    """修改密码 by a logged-in person: the current password first, then the rule and
+    the repeat; each refusal at its field, nothing changed."""
+    if not account.password or not check_password_hash(account.password, current or ""):
+        raise AccountError(_l("The current password is not right."), field="current")
+    check_new_password(password, confirm)
+    if password == current:
+        raise AccountError(_l("Choose a password different from the current one."), field="password")
+    with write_transaction():
+        account = db.session.get(Account, account.id)
+        account.password = hash_password(password)
+        account.changed_on = utcnow()
+    logger.info("account %s changed its password", account.id)
+
+
 def set_password(account: Account, password: str) -> None:
     """Set a password directly (operators' command line)."""
     check_password_rule(password)
