@@ -1,19 +1,19 @@
 # The two commands: `make run` serves the app, `make test` runs the whole suite.
 # Both set up what they need: the virtual environment, the requirements and the
-# compiled translations; `make test` also installs Debian's chromium and CJK fonts
-# for the browser tests when they are missing.
+# compiled translations, and Debian's CJK fonts of the PDF copies (scripts/install-fonts.sh);
+# `make test` also installs Debian's chromium for the browser tests when it is missing.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test setup translations browser lint bench clean
+.PHONY: run test setup translations browser fonts lint bench clean
 
-run: setup
+run: setup fonts
 	$(BIN)/python run.py
 
-test: setup browser
+test: setup browser fonts
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) translations
@@ -30,6 +30,10 @@ translations: $(STAMP)
 
 browser:
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" || scripts/install-browser.sh
+
+# The fonts and Pango of the PDF copies (app/services/pdf.py); quick when present.
+fonts:
+	@scripts/install-fonts.sh
 
 lint: setup
 	$(BIN)/python -m ruff check . || true

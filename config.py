@@ -78,6 +78,14 @@ class Config:
     # Files the platform admin uploads as site content (guide PDF, videos).
     SITE_FILE_MAX_BYTES = 100 * 1024 * 1024
     PASSWORD_TOKEN_HOURS = 72
+    # Private files of the applicants (the 照片), named by random tokens; see
+    # app/services/uploads.py. Never served as static files.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # 照片 upload limit: 2 MB as 2 × 1024 × 1024 = 2,097,152 bytes (app/services/photos.py).
+    PHOTO_MAX_BYTES = 2 * 1024 * 1024
+    # Society review: a submitted application waiting longer than this many days is
+    # shown as overdue in the 学会审核 queue and counted so on the backend home page.
+    REVIEW_OVERDUE_DAYS = int(os.environ.get("REVIEW_OVERDUE_DAYS", "7"))
     DEMO_DATA = False
     AUTO_MIGRATE = True
 
