@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, false, inspect, or_, select
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy import event, exists, false, inspect, or_, select
+from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
-from app.models import Channel, Identity, IdentityKind
+from app.models import Channel, Identity, IdentityKind, Project, ProspectiveApplication
 from app.models.base import ChannelScoped
 
 _SCOPE_KEY = "channel_scope"
@@ -21,16 +21,20 @@ _SCOPE_KEY = "channel_scope"
 
 @dataclass(frozen=True)
 class ChannelScope:
-    """Which channels an identity sees: a whole society's tree, a subtree, or nothing."""
+    """Which channels an identity sees: a whole society's tree, a subtree, nothing, or
+    (a society super-admin) the applications addressed to one assessing society."""
 
     society_id: int | None = None
     channel_id: int | None = None
     with_children: bool = False
     nothing: bool = False
+    assessing_society_id: int | None = None
 
     def channel_clause(self, cls):
         if self.nothing:
             return false()
+        if self.assessing_society_id is not None:
+            return cls.id.in_(_assessed(self.assessing_society_id, ProspectiveApplication.channel_id))
         if self.society_id is not None:
             return cls.society_id == self.society_id
         if self.with_children:
@@ -45,7 +49,8 @@ class ChannelScope:
         """``channel_clause`` for a channel already in memory, read without loading
         anything (an expired channel is not allowed: it is loaded again if needed)."""
         values = inspect(channel).dict
-        if self.nothing or "id" not in values:
+        if self.nothing or self.assessing_society_id is not None or "id" not in values:
+            # (Which channels a super-admin sees depends on the applications: reload.)
             return False
         if self.society_id is not None:
             return values.get("society_id") == self.society_id
@@ -64,9 +69,16 @@ def scope_for(identity: Identity) -> ChannelScope | None:
     if kind == IdentityKind.ENTERPRISE_CONTACT:
         channel = identity.channel
         return ChannelScope(channel_id=identity.channel_id, with_children=channel is not None and channel.level == 1)
-    # Society super-admins work on applications addressed to their society (issue 4),
-    # not on channels.
+    if kind == IdentityKind.SOCIETY_ADMIN and identity.society_id is not None:
+        # Society super-admins review the applications addressed to their society
+        # (意向评价学会), whatever channel they came through; they configure no channel.
+        return ChannelScope(assessing_society_id=identity.society_id)
     return ChannelScope(nothing=True)
+
+
+def _assessed(society_id: int, column):
+    """``column`` of the prospective applications addressed to the society."""
+    return select(column).where(ProspectiveApplication.assessing_society_id == society_id)
 
 
 def enable_scope(session: Session, scope: ChannelScope | None) -> None:
@@ -118,6 +130,36 @@ def _evict(session: Session, scope: ChannelScope, objects) -> None:
             session.expunge(obj)
 
 
+_ASSESSED = aliased(ProspectiveApplication, name="assessed")
+
+
+def _review_options(society_id: int) -> list:
+    """A society super-admin's loader criteria: its society's applications, and the
+    channels and projects those name (shown on the review pages); every other
+    channel-scoped model (referral codes, and any added later) shows nothing."""
+    # Correlated EXISTS on an alias: a probe of the few rows shown, where an IN list of
+    # the society's applications would be built for every statement.
+    specific = {
+        ProspectiveApplication: lambda cls: cls.assessing_society_id == society_id,
+        Project: lambda cls: exists().where(
+            _ASSESSED.project_id == cls.id, _ASSESSED.assessing_society_id == society_id
+        ),
+    }
+    options = [
+        with_loader_criteria(
+            Channel,
+            lambda cls: exists().where(
+                _ASSESSED.channel_id == cls.id, _ASSESSED.assessing_society_id == society_id
+            ),
+            include_aliases=True,
+        )
+    ]
+    for model in ChannelScoped.__subclasses__():
+        criteria = specific.get(model, lambda cls: false())
+        options.append(with_loader_criteria(model, criteria, include_aliases=True))
+    return options
+
+
 def _criteria(scope: ChannelScope):
     """Loader criteria for Channel and for ChannelScoped models. The lambdas close over
     plain ids only, so SQLAlchemy caches one statement shape and binds the values."""
@@ -146,6 +188,9 @@ def _apply_scope(state) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("unscoped"):
+        return
+    if scope.assessing_society_id is not None:
+        state.statement = state.statement.options(*_review_options(scope.assessing_society_id))
         return
     channel_criteria, scoped_criteria = _criteria(scope)
     state.statement = state.statement.options(

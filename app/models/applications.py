@@ -57,6 +57,8 @@ class ProspectiveApplication(ChannelScoped, TimestampMixin, Model):
         CheckConstraint("level IN ('professional', 'senior')", name="ck_prospective_level"),
         CheckConstraint("route IN ('society', 'enterprise')", name="ck_prospective_route"),
         Index("ix_prospective_channel_state", "channel_id", "state"),
+        # The society review queue: one society's submitted applications, oldest first.
+        Index("ix_prospective_review_queue", "assessing_society_id", "state", "submitted_at"),
         # At most one active application per applicant (SPEC §3).
         Index(
             "uq_prospective_active",

@@ -3,16 +3,27 @@ fields with specialties, enterprises at both levels with codes and projects, and
 account per identity (one account holding two). Passwords are random and returned
 once so that the caller can print them."""
 
+import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Account, Channel, IdentityKind, Project, Society
-from app.services import accounts, channels
+from app.models import (
+    Account,
+    ApplicationEvent,
+    Channel,
+    IdentityKind,
+    Project,
+    ProspectiveApplication,
+    Society,
+)
+from app.models.base import utcnow
+from app.services import accounts, applications, channels
 from app.services.organisations import create_society, ensure_field
 
 logger = logging.getLogger(__name__)
@@ -54,6 +65,21 @@ DEMO_USERS = [
 ]
 
 
+# Applicants whose prospective applications wait in 中国电机工程学会's review queue (its
+# super-admin is 13800000004): name, mobile, e-mail, level, days since submission.
+REVIEW_SOCIETY = "中国电机工程学会"
+DEMO_APPLICANTS = [
+    ("孙电气", "13800000011", "applicant1@demo.cn", "professional", 1),
+    ("钱电网", "13800000012", "applicant2@demo.cn", "senior", 3),
+    ("冯输变", "13800000013", "applicant3@demo.cn", "professional", 10),  # overdue
+]
+DEMO_PRACTICE = (
+    "本人从事电力系统规划设计与调试工作十余年，主持多项输变电工程的方案设计、设备选型和现场调试，"
+    "负责与业主及监理单位的技术沟通协调，熟悉国际电工委员会标准，"
+    "组织解决了高海拔地区绝缘配合和长距离输电稳定控制等技术难题。"
+)
+
+
 def has_demo_data() -> bool:
     return db.session.scalar(select(Society.id).limit(1)) is not None
 
@@ -62,6 +88,7 @@ def load_demo_data() -> list[DemoAccount]:
     """Create the demo organisations (once) and the demo accounts with fresh passwords."""
     if not has_demo_data():
         _create_organisations()
+    ensure_review_demo()
     return reset_demo_accounts()
 
 
@@ -91,6 +118,63 @@ def _create_organisations() -> None:
     logger.info("demo organisations created")
 
 
+def ensure_review_demo() -> None:
+    """Submitted applications addressed to 中国电机工程学会, so that its super-admin can
+    try the review queue; adds only the applicants and applications that are missing."""
+    society = db.session.scalar(select(Society).where(Society.name == REVIEW_SOCIETY))
+    if society is None or not society.fields:
+        return
+    society_id, field_id = society.id, society.fields[0].id
+    for name, mobile, email, level, days in DEMO_APPLICANTS:
+        account = accounts.find_account(mobile=mobile)
+        if account is None:
+            with write_transaction():
+                account = accounts.create_account(
+                    name=name, mobile=mobile, email=email, password=secrets.token_urlsafe(12)
+                )
+        account_id = account.id
+        if db.session.scalar(
+            select(ProspectiveApplication.id).where(
+                ProspectiveApplication.applicant_id == account_id,
+                ProspectiveApplication.state != "draft",
+            )
+        ):
+            continue
+        application = applications.submit(
+            account_id,
+            {
+                "route": "society",
+                "society_kind": "national",
+                "recommending_society_id": str(society_id),
+                "name": name,
+                "overseas": "0",
+                "mobile": mobile,
+                "email": email,
+                "field_id": str(field_id),
+                "employer": "中国电力建设集团有限公司",
+                "country": "CN",
+                "assessing_society_id": str(society_id),
+                "level": level,
+                "practice": DEMO_PRACTICE,
+                "wants_consultation": "0",
+            },
+        )
+        # Back-date the submission so that the queue shows ages (one is overdue).
+        submitted_at = utcnow() - dt.timedelta(days=days)
+        with write_transaction():
+            db.session.execute(
+                update(ProspectiveApplication)
+                .where(ProspectiveApplication.id == application.id)
+                .values(submitted_at=submitted_at)
+            )
+            db.session.execute(
+                update(ApplicationEvent)
+                .where(ApplicationEvent.application_id == application.id)
+                .values(at=submitted_at)
+            )
+    logger.info("demo applications for society %s checked", society_id)
+
+
 def reset_demo_accounts() -> list[DemoAccount]:
     """(Re-)create the demo accounts with new random passwords."""
     result = []
@@ -112,4 +196,12 @@ def reset_demo_accounts() -> list[DemoAccount]:
                 identity = accounts.add_identity(account, kind, society=society, channel=channel)
                 titles.append(f"{kind.title} · {identity.organisation_name}" if (society or channel) else kind.title)
             result.append(DemoAccount(username=username, password=password, name=name, identities=titles))
+        for name, mobile, _email, _level, _days in DEMO_APPLICANTS:
+            account = accounts.find_account(mobile=mobile)
+            if account is None:
+                continue
+            password = secrets.token_urlsafe(9)
+            accounts.set_password(account, password)
+            title = str(_l("Applicant: log in on the applicant site /apply/"))
+            result.append(DemoAccount(username=account.username, password=password, name=name, identities=[title]))
     return result
