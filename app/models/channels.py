@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -95,6 +96,20 @@ class ReferralCode(ChannelScoped, Model):
             "(state = 'used') = (used_at IS NOT NULL)", name="ck_referral_codes_used"
         ),
         Index("ix_referral_codes_channel_state", "channel_id", "state"),
+        # The home page figures (app/services/figures.py) count used and shared codes
+        # of a whole society without reading its available ones.
+        Index(
+            "ix_referral_codes_used",
+            "channel_id",
+            sqlite_where=text("state = 'used'"),
+            postgresql_where=text("state = 'used'"),
+        ),
+        Index(
+            "ix_referral_codes_shared",
+            "channel_id",
+            sqlite_where=text("shared_at IS NOT NULL AND state != 'revoked'"),
+            postgresql_where=text("shared_at IS NOT NULL AND state != 'revoked'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
