@@ -24,6 +24,15 @@ ACTION_TITLES = {
     "project.resume": _l("Project resumed"),
     "society.create": _l("Society created"),
     "site_content.update": _l("Site content changed"),
+    "application.approve": _l("Application approved"),
+    "application.return": _l("Application returned for changes"),
+    "application.reject": _l("Application not approved"),
+    "review_reason.create": _l("Common reason added"),
+    "review_reason.update": _l("Common reason edited"),
+    "review_reason.delete": _l("Common reason deleted"),
+    "export.prospects": _l("Prospective applicants exported"),
+    "export.assessments": _l("Assessment applicants exported"),
+    "export.codes": _l("Referral codes exported"),
 }
 
 

@@ -42,7 +42,11 @@ def snapshot(app) -> dict:
             result = {}
             for name in SNAPSHOT_TABLES:
                 table = Model.metadata.tables[name]
-                rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+                query = select(table).order_by(*table.primary_key.columns)
+                if name == "audit_entries":
+                    # An export records itself by design; its file is read by body_of.
+                    query = query.where(table.c.action.not_like("export.%"))
+                rows = connection.execute(query).all()
                 result[name] = [tuple(row) for row in rows]
             return result
 
@@ -52,6 +56,13 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 
 def body_of(response) -> str:
+    """The page, or for an Excel download the text of every part of the file."""
+    if response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as book:
+            return "".join(book.read(name).decode() for name in book.namelist())
     return response.get_data(as_text=True)
 
 
@@ -755,9 +766,10 @@ def test_pages_refused_by_identity(app, client, scoping_world, own_contexts):
     links = _menu_links(body_of(client.get("/")))
     assert "/enterprise-channels/" in links and not {"/codes/", "/key-projects/list/", "/dispatch-projects/list/"} & links
 
-    # A society super-admin sees no channel page at all.
+    # A society super-admin sees no channel page at all (the overviews it does see:
+    # tests/views/test_overviews.py).
     login(client, *w.s1_admin)
-    for url in ("/enterprise-channels/", "/enterprise-channels/add", f"/enterprise-channels/{w.a.channel_id}/edit", "/sub-channels/", "/all-channels/list/", f"/all-channels/show/{w.a.channel_id}", "/codes/", "/key-projects/list/", "/prospect-overview/", "/assessment-overview/"):
+    for url in ("/enterprise-channels/", "/enterprise-channels/add", f"/enterprise-channels/{w.a.channel_id}/edit", "/sub-channels/", "/all-channels/list/", f"/all-channels/show/{w.a.channel_id}", "/codes/", "/key-projects/list/"):
         assert client.get(url).status_code == 403, url
     home = body_of(client.get("/"))
     assert not {"/enterprise-channels/", "/sub-channels/", "/all-channels/list/", "/codes/"} & _menu_links(home)

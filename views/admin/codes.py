@@ -8,10 +8,11 @@ from sqlalchemy.orm import joinedload
 
 from app.errors import DomainError
 from app.extensions import db
-from app.models import CodeState, IdentityKind, ReferralCode
-from app.services import channels, codes
+from app.models import IdentityKind, ReferralCode
+from app.services import channels, codes, exports
 from forms.admin.codes import ShareForm
 from views.admin.base import active_identity, attach_error, page_args
+from views.admin.overviews import send_export
 
 
 def _own_channel():
@@ -32,14 +33,10 @@ class CodesView(BaseView):
     def list(self):
         _identity, channel = _own_channel()
         state = request.args.get("state", "")
-        if state not in {"", *[s.value for s in CodeState]}:
+        if state not in exports.CODE_STATES:
             abort(400)
         page, per_page = page_args(request, per_page=50)
-        query = select(ReferralCode).where(ReferralCode.channel_id == channel.id)
-        if state:
-            query = query.where(ReferralCode.state == state)
-        else:
-            query = query.where(ReferralCode.state != CodeState.REVOKED.value)
+        query = select(ReferralCode).where(*exports.code_list_conditions(channel.id, state))
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = db.session.scalars(
             query.options(joinedload(ReferralCode.application))
@@ -58,6 +55,16 @@ class CodesView(BaseView):
             per_page=per_page,
             share_form=ShareForm(),
         )
+
+    @expose("/export", methods=["POST"])
+    @has_access
+    def export(self):
+        """导出Excel of the list as shown: the posted state, the channel's own codes."""
+        identity, channel = _own_channel()
+        state = request.form.get("state", "")
+        if state not in exports.CODE_STATES:
+            abort(400)
+        return send_export(exports.export_codes(identity, channel, state))
 
     @expose("/<int:code_id>/share", methods=["GET", "POST"])
     @has_access
