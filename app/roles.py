@@ -31,11 +31,30 @@ def _menus(*names: str) -> list[list[str]]:
 _ENTERPRISE_COMMON = ["ProspectOverviewView", "AssessmentOverviewView", "CodesView", "KeyProjectsView", "DispatchProjectsView"]
 _ENTERPRISE_MENUS = ["ProspectOverview", "AssessmentOverview", "ProjectManagement", "KeyProjects", "DispatchProjects"]
 
+# The two overviews of SPEC §5 (their rows follow the identity: app/services/overviews.py).
+_OVERVIEWS = _views("ProspectOverviewView", "AssessmentOverviewView") + _menus("ProspectOverview", "AssessmentOverview")
+
+# 学会审核 (app/services/reviews.py): the super-admin decides and keeps its 常用理由; the
+# platform admin reads every society's queue and applications (list and show only).
+_REVIEW = _views("ReviewView", "ReviewReasonsView") + _menus("SocietyReview", "ProspectReview", "ReviewReasons")
+_REVIEW_READ = [["^ReviewView$", "^can_(list|show)$"]] + _menus("SocietyReview", "ProspectReview")
+
+# 注册工程会员申请审核 and 评价结果导入 (app/services/members.py): the super-admin decides
+# and imports; the platform admin reads every society's applications and their photos.
+_MEMBER_REVIEW = _views("MemberReviewView", "MemberImportView") + _menus("SocietyReview", "MemberReview", "MemberImport")
+_MEMBER_REVIEW_READ = [["^MemberReviewView$", "^can_(list|show|photo)$"]] + _menus("SocietyReview", "MemberReview")
+
+# 咨询指导 (app/services/consultations.py): arranged by the society super-admin only.
+_CONSULTATIONS = _views("ConsultationsView") + _menus("Consultations")
+
 FAB_ROLES = {
     PLATFORM_ADMIN: _ACCOUNT_SELF
+    + _OVERVIEWS
     + _views("SocietiesView", "FieldsView", "SpecialtiesView", "AccountsView", "IdentitiesView", "AuditLogView", "OutboxView", "ChannelsReadView", "SiteContentView")
-    + _menus("Platform", "Societies", "Fields", "Specialties", "Accounts", "Identities", "AuditLog", "Outbox", "AllChannels", "SiteContent"),
-    SOCIETY_ADMIN: _ACCOUNT_SELF,
+    + _menus("Platform", "Societies", "Fields", "Specialties", "Accounts", "Identities", "AuditLog", "Outbox", "AllChannels", "SiteContent")
+    + _REVIEW_READ
+    + _MEMBER_REVIEW_READ,
+    SOCIETY_ADMIN: _ACCOUNT_SELF + _OVERVIEWS + _REVIEW + _CONSULTATIONS + _MEMBER_REVIEW,
     SOCIETY_CONTACT: _ACCOUNT_SELF
     + _views("SocietyChannelsView", "ProspectOverviewView", "AssessmentOverviewView")
     + _menus("ChannelManagement", "EnterpriseChannels", "ProspectOverview", "AssessmentOverview"),

@@ -32,3 +32,10 @@ def format_local(value: dt.datetime | dt.date | None, *, seconds: bool = False) 
 
 def format_local_seconds(value: dt.datetime | None) -> str:
     return format_local(value, seconds=True)
+
+
+def utc_start_of_day(day: dt.date) -> dt.datetime:
+    """00:00 of a local (Asia/Shanghai) day as the naive UTC time stored: a filter's
+    day ``d`` is ``utc_start_of_day(d) <= stored < utc_start_of_day(d + 1 day)``."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_ZONE)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)

@@ -14,11 +14,14 @@ def register_views(app, appbuilder) -> None:
     from views.admin.audit import AuditLogView
     from views.admin.channels import SocietyChannelsView, SubChannelsView
     from views.admin.codes import CodesView
+    from views.admin.consultations import ConsultationsView
     from views.admin.identities import IdentityView
+    from views.admin.members import MemberImportView, MemberReviewView
     from views.admin.organisations import ChannelsReadView, FieldsView, SocietiesView, SpecialtiesView
     from views.admin.outbox import OutboxView
     from views.admin.overviews import AssessmentOverviewView, ProspectOverviewView
     from views.admin.projects import DispatchProjectsView, KeyProjectsView
+    from views.admin.reviews import ReviewReasonsView, ReviewView
     from views.admin.site_content import SiteContentView
 
     channel_menu = {"category": "ChannelManagement", "category_label": _l("Channel application management"), "category_icon": "fa-sitemap"}
@@ -29,6 +32,12 @@ def register_views(app, appbuilder) -> None:
     project_menu = {"category": "ProjectManagement", "category_label": _l("Project management"), "category_icon": "fa-globe"}
     appbuilder.add_view(KeyProjectsView, "KeyProjects", label=_l("Enterprise overseas key projects"), **project_menu)
     appbuilder.add_view(DispatchProjectsView, "DispatchProjects", label=_l("Planned overseas dispatch key projects"), **project_menu)
+    review_menu = {"category": "SocietyReview", "category_label": _l("Society review"), "category_icon": "fa-check-square-o"}
+    appbuilder.add_view(ReviewView, "ProspectReview", label=_l("Review of prospective assessment applications"), icon="fa-inbox", **review_menu)
+    appbuilder.add_view(ReviewReasonsView, "ReviewReasons", label=_l("Common reasons"), icon="fa-comment-o", **review_menu)
+    appbuilder.add_view(MemberReviewView, "MemberReview", label=_l("Review of registered engineering member applications"), icon="fa-id-badge", **review_menu)
+    appbuilder.add_view(MemberImportView, "MemberImport", label=_l("Import of assessment results"), icon="fa-upload", **review_menu)
+    appbuilder.add_view(ConsultationsView, "Consultations", label=_l("Consultation guidance"), icon="fa-comments")
     appbuilder.add_view_no_menu(CodesView)
     appbuilder.add_view_no_menu(IdentityView)
 
@@ -46,12 +55,13 @@ def register_views(app, appbuilder) -> None:
     app.register_blueprint(account_setup.blueprint)
 
     from views import site
-    from views.site import accounts, applications, center, home  # noqa: F401  (routes)
+    from views.site import accounts, applications, center, home, members  # noqa: F401  (routes)
 
     app.register_blueprint(site.blueprint, url_prefix="/apply")
     app.jinja_env.filters["mask_mobile"] = mask_mobile
     app.jinja_env.filters["local_datetime"] = _local_datetime
     app.jinja_env.filters["state_title"] = _state_title
+    app.jinja_env.globals["consultations_of"] = _consultations_of
 
 
 def _local_datetime(value) -> str:
@@ -64,3 +74,15 @@ def _state_title(value: str | None) -> str:
     from app.models import ProspectiveState
 
     return ProspectiveState(value).title if value else ""
+
+
+def _consultations_of(rows) -> dict:
+    """个人中心: the consultation (or None: requested) of each of the logged-in
+    applicant's applications that has or wants one, by application id."""
+    from flask_login import current_user
+
+    from app.services import consultations
+
+    if not current_user.is_authenticated:
+        return {}
+    return consultations.for_applicant(current_user.id, rows)

@@ -6,9 +6,23 @@ from app.models.accounts import Account, Identity, IdentityKind, PasswordToken
 from app.models.applications import ProspectiveApplication, ProspectiveState
 from app.models.audit import AuditEntry
 from app.models.channels import Channel, CodeState, ReferralCode
+from app.models.consultations import (
+    Consultation,
+    ConsultationEvent,
+    ConsultationMethod,
+    ConsultationStep,
+)
+from app.models.members import (
+    MemberApplication,
+    MemberEvent,
+    MemberNumberSequence,
+    MemberSection,
+    MemberState,
+)
 from app.models.organisations import Field, Society, SocietyKind, Specialty
 from app.models.outbox import OutboxMessage, OutboxState
 from app.models.projects import Project, ProjectKind
+from app.models.reviews import ReviewReason
 from app.models.site import ApplicationEvent, Message, SiteContent, VerificationCode
 
 __all__ = [
@@ -20,9 +34,18 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "CodeState",
+    "Consultation",
+    "ConsultationEvent",
+    "ConsultationMethod",
+    "ConsultationStep",
     "Field",
     "Identity",
     "IdentityKind",
+    "MemberApplication",
+    "MemberEvent",
+    "MemberNumberSequence",
+    "MemberSection",
+    "MemberState",
     "OutboxMessage",
     "OutboxState",
     "PasswordToken",
@@ -31,6 +54,7 @@ __all__ = [
     "ProspectiveApplication",
     "ProspectiveState",
     "ReferralCode",
+    "ReviewReason",
     "Society",
     "SocietyKind",
     "Specialty",

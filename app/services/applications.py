@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import write_transaction
@@ -32,6 +32,7 @@ from app.models import (
     Society,
     SocietyKind,
 )
+from app.models.applications import MEMBER_LEVEL_TITLES
 from app.models.base import utcnow
 from app.places import is_country
 from app.services import codes, messages, outbox
@@ -569,16 +570,54 @@ def active_application(account_id: int) -> ProspectiveApplication | None:
     )
 
 
-def has_member_permission(account_id: int) -> bool:
-    """An approved prospective application opens the member application (SPEC §4)."""
-    return db.session.scalar(
+@dataclass(frozen=True)
+class MemberPermission:
+    """开通注册工程会员申请权限: the society the account may apply to, at which level."""
+
+    application_id: int
+    society_id: int
+    society_name: str
+    level: str
+
+    @property
+    def level_title(self) -> str:
+        return str(MEMBER_LEVEL_TITLES.get(self.level, ""))
+
+
+def member_permission(account_id: int) -> MemberPermission | None:
+    """May this account file the member application, to which society, at which level?
+
+    Approval of the prospective application opens it (SPEC §4): for the approving
+    (intended assessing) society, at the level the applicant asked for. It is read
+    from the approved application itself, so it can never disagree with it; an
+    applicant has at most one active application, hence at most one permission.
+    """
+    row = db.session.execute(
         select(
-            exists().where(
-                ProspectiveApplication.applicant_id == account_id,
-                ProspectiveApplication.state == S.APPROVED.value,
-            )
+            ProspectiveApplication.id,
+            ProspectiveApplication.level,
+            Society.id,
+            Society.name,
         )
-    )
+        .join(Society, Society.id == ProspectiveApplication.assessing_society_id)
+        .where(
+            ProspectiveApplication.applicant_id == account_id,
+            ProspectiveApplication.state == S.APPROVED.value,
+            ProspectiveApplication.level.in_(LEVELS),
+            Society.active.is_(True),
+        )
+        .order_by(ProspectiveApplication.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    application_id, level, society_id, society_name = row
+    return MemberPermission(application_id, society_id, society_name, level)
+
+
+def has_member_permission(account_id: int) -> bool:
+    """Whether ``member_permission`` opens the member application for the account."""
+    return member_permission(account_id) is not None
 
 
 def form_data(application: ProspectiveApplication) -> dict[str, str]:
@@ -917,16 +956,43 @@ def _record(
     )
 
 
+def _notice_body(application, action: str, title: str, reason: str | None) -> str:
+    if action == "approve" and application.assessing_society is not None:
+        return _(
+            "%(title)s Your registered engineering member application is open: "
+            "%(society)s, %(level)s. Start it from the home page of the applicant site.",
+            title=title,
+            society=application.assessing_society.name,
+            level=application.level_title,
+        )
+    if action == "submit" and application.assessing_society is not None:
+        return _(
+            "%(title)s It was sent to %(society)s for review (%(level)s). You can follow it in the personal center.",
+            title=title,
+            society=application.assessing_society.name,
+            level=application.level_title,
+        )
+    if reason:
+        return _("%(title)s Reason: %(reason)s", title=title, reason=reason)
+    return title
+
+
 def _notify(application, action: str, *, reason: str | None, by_sms: bool) -> None:
+    """消息中心 always; with ``by_sms``, also an SMS to the application's mobile and an
+    e-mail to its address (or the account's) through the outbox."""
     title = str(NOTICE_TITLES[action])
-    body = (
-        title
-        if not reason
-        else _("%(title)s Reason: %(reason)s", title=title, reason=reason)
-    )
+    body = _notice_body(application, action, title, reason)
     messages.send_message(application.applicant_id, title, body)
-    if by_sms and application.mobile:
+    if not by_sms:
+        return
+    if application.mobile:
         outbox.queue_sms(
             application.mobile,
             _("[Engineering capability assessment] %(text)s", text=body),
+        )
+    applicant = application.applicant
+    email = application.email or (applicant.email if applicant is not None else None)
+    if email:
+        outbox.queue_email(
+            email, _("[Engineering capability assessment] %(text)s", text=title), body
         )

@@ -218,6 +218,12 @@ def _weasyprint():
             "The PDF copy needs the system libraries Pango and HarfBuzz (Debian packages "
             "libpango-1.0-0 and libpangoft2-1.0-0): run scripts/install-fonts.sh."
         ) from exc
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True,
+    # which would make app/services/photos.py accept cut-off uploads. The PDF only
+    # embeds photos that check already decoded in full, so the strict default returns.
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return weasyprint
 
 

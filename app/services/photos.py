@@ -47,7 +47,7 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,9 @@ def _ftyp_name(data: bytes) -> str | None:
 def check_photo(data: bytes) -> PhotoResult:
     """Judge an uploaded 照片 by its content: accepted (cleaned), refused with the
     reason, or ``needs_resize`` with the fix to offer."""
+    # Strict decoding is what detects a cut-off file; a library (WeasyPrint) may have
+    # relaxed this process-wide flag, so it is set for every check.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     decoded = _decode(data)
     if isinstance(decoded, PhotoResult):
         return decoded
@@ -216,6 +219,9 @@ def make_preview(data: bytes, mode: ResizeMode | str) -> PhotoResult:
     ``scale`` is only valid for an upload with the proportions of 413:626 (else
     ValueError: the caller offers what ``check_photo`` offered)."""
     mode = ResizeMode(mode)
+    # Strict decoding is what detects a cut-off file; a library (WeasyPrint) may have
+    # relaxed this process-wide flag, so it is set for every check.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     decoded = _decode(data)
     if isinstance(decoded, PhotoResult):
         return decoded

@@ -5,6 +5,7 @@ The server is `python run.py` in a subprocess (APP_ENV=development), prepared wi
 Flask CLI commands an operator would use; Playwright never downloads a browser.
 """
 
+import json
 import os
 import re
 import secrets
@@ -86,6 +87,57 @@ def _flask(env: dict, *args: str) -> str:
     return result.stdout
 
 
+def app_env(db_path: Path) -> dict:
+    """The environment of a process on the server's database (its SQLite file, the
+    instance folder beside it): ours, without what would point it elsewhere."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DATABASE_URL",
+            "TEST_DATABASE_URL",
+            "REDIS_URL",
+            "FLASK_APP",
+            "FLASK_DEBUG",
+        }
+    }
+    env.update(
+        APP_ENV="development",
+        DATABASE_URL=f"sqlite:///{db_path}",
+        INSTANCE_DIR=str(db_path.parent),
+    )
+    return env
+
+
+def run_set_up(server, script: str, spec: dict):
+    """An operator-side set-up: ``script`` run with ``python -c`` against the running
+    server's database, ``spec`` as JSON in argv[1]; its last printed line, read as
+    JSON. Fails the test with its output when it fails."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(spec, ensure_ascii=False)],
+        cwd=ROOT,
+        env=app_env(server.db_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"set-up failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def log_in(page, username: str, password: str) -> None:
+    """Log in to the backend (/login/) and wait for the logged-in menu."""
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.locator('form[name="login"] [type="submit"]').click()
+    expect(page.locator("#logout")).to_be_attached()
+
+
 def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
@@ -115,22 +167,8 @@ def server() -> Iterator[Server]:
     db_path = workdir / "e2e.db"
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DATABASE_URL",
-            "TEST_DATABASE_URL",
-            "REDIS_URL",
-            "FLASK_APP",
-            "FLASK_DEBUG",
-        }
-    }
+    env = app_env(db_path)
     env.update(
-        APP_ENV="development",
-        DATABASE_URL=f"sqlite:///{db_path}",
-        INSTANCE_DIR=str(workdir),
         HOST="127.0.0.1",
         PORT=str(port),
         SECRET_KEY=secrets.token_hex(32),
@@ -300,23 +338,7 @@ PLATFORM_ADMIN_EMAIL = "platform.admin@example.com"
 def platform_admin(server) -> tuple[str, str]:
     """A 平台管理员 account (login name, password) on the running server's database,
     made with `flask accounts create` as an operator would."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DATABASE_URL",
-            "TEST_DATABASE_URL",
-            "REDIS_URL",
-            "FLASK_APP",
-            "FLASK_DEBUG",
-        }
-    }
-    env.update(
-        APP_ENV="development",
-        DATABASE_URL=f"sqlite:///{server.db_path}",
-        INSTANCE_DIR=str(server.db_path.parent),
-    )
+    env = app_env(server.db_path)
     password = "Admin-" + secrets.token_urlsafe(9)
     _flask(
         env,

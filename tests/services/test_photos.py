@@ -724,3 +724,24 @@ def test_check_photo_offer_carries_the_background_warning_of_the_result(app):
 
     assert result.status == PhotoStatus.NEEDS_RESIZE
     assert result.warning is not None
+
+
+def test_truncated_file_is_refused_after_weasyprint_was_imported():
+    """WeasyPrint relaxes Pillow's truncated-image flag for the whole process when it is
+    imported (by a PDF copy); a photo check afterwards must still refuse a cut-off file."""
+    import io
+
+    from PIL import Image, ImageFile
+
+    from app.services import pdf, photos
+
+    pdf._weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as if another library set it again
+    buffer = io.BytesIO()
+    Image.new("RGB", (413, 626), (40, 90, 200)).save(buffer, "JPEG", quality=95)
+    cut = buffer.getvalue()[: len(buffer.getvalue()) * 6 // 10]
+
+    result = photos.check_photo(cut)
+
+    assert result.status == photos.PhotoStatus.REFUSED

@@ -652,6 +652,14 @@ def test_submit_sends_to_the_society_queue_with_history_and_message(app, w):
     assert [m.title for m in messages] == [
         text_of(_l("Your application was submitted"))
     ]
+    assert messages[0].body == text_of(
+        _l(
+            "%(title)s It was sent to %(society)s for review (%(level)s). You can follow it in the personal center.",
+            title=text_of(_l("Your application was submitted")),
+            society="中国土木工程学会",
+            level=text_of(_l("Professional engineering member")),
+        )
+    )
 
 
 def test_one_active_application_per_applicant(app, w):

@@ -259,7 +259,7 @@ def test_code_problems_are_shown_at_the_code(app, client, w, spoil, message):
     assert (
         text_of(
             _l(
-                "Your application was not submitted. Correct the fields marked below; what you typed was kept as a draft."
+                "Your application was not submitted. Correct the fields marked below; the fields not marked were kept as a draft."
             )
         )
         in page

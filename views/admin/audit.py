@@ -8,6 +8,23 @@ from app.models import AuditEntry
 from app.services.audit import action_title
 from views.admin.base import HardenedModelView, blank, time_column_seconds
 
+# The audited tables as the log names them to a person.
+TARGET_TITLES = {
+    "ab_user": _l("Account"),
+    "identities": _l("Identity"),
+    "societies": _l("Society"),
+    "fields": _l("Field"),
+    "specialties": _l("Specialty"),
+    "channels": _l("Channel"),
+    "referral_codes": _l("Referral code"),
+    "projects": _l("Project"),
+    "prospective_applications": _l("Prospective application"),
+    "member_applications": _l("Member application"),
+    "review_reasons": _l("Common reason"),
+    "consultations": _l("Consultation"),
+    "site_contents": _l("Site content"),
+}
+
 
 class AuditLogView(HardenedModelView, ModelView):
     """Every recorded change with who, identity, when, before and after."""
@@ -25,6 +42,7 @@ class AuditLogView(HardenedModelView, ModelView):
         "identity": blank,
         "actor": blank,
         "target_id": blank,
+        "target_type": lambda value: str(TARGET_TITLES.get(value, value)),
     }
     label_columns = {
         "at": _l("Time"),

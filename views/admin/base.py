@@ -27,6 +27,20 @@ def attach_error(form, error: DomainError) -> None:
         flash(str(error.message), "danger")
 
 
+def flash_handled(done: list[bool]) -> None:
+    """After a bulk decision: how many of the selected applications were handled, as a
+    success when all were, else as a warning."""
+    count = len(done)
+    flash(
+        gettext(
+            "%(done)d of %(count)d selected applications were handled.",
+            done=sum(done),
+            count=count,
+        ),
+        "success" if sum(done) == count else "warning",
+    )
+
+
 def page_args(request, per_page: int = 20) -> tuple[int, int]:
     """(page, per_page) from the query string, page counted from 1."""
     try:

@@ -182,7 +182,7 @@ def _refused(
         flash(message, "danger")
     if submitting:
         summary = _(
-            "Your application was not submitted. Correct the fields marked below; what you typed was kept as a draft."
+            "Your application was not submitted. Correct the fields marked below; the fields not marked were kept as a draft."
         )
     else:
         summary = _("The draft was not saved. Correct the fields marked below.")
