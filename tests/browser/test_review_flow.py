@@ -7,12 +7,18 @@ submitted their prospective applications to it. The super-admin opens 学会审�
 returns the second with a reason, tries to reject the third without a reason (refused
 at the field), then rejects it with one. Each applicant logs in to the applicant site
 and reads the decision in 消息中心; only the approved one finds the 注册工程会员申请
-entry on the home page.
+entry on the home page. The three came through one enterprise's referral codes: its
+contact and the society's channel contact then find all three states in
+拟参加工程能力评价人员总览 and export them to an .xlsx file that opens with its Chinese
+headers and the same three rows.
 
 Actions use ids and data-* attributes; what the user reads is checked in Chinese.
 """
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in as _log_in
@@ -41,6 +47,9 @@ APPLICANTS = [
         "professional",
     ),
 ]
+ENTERPRISE = "中国电力建设集团海外投资有限公司"
+ENTERPRISE_CONTACT = ("钱企业", "13655550010", "Enterprise-r-2026")
+SOCIETY_CONTACT = ("孙学会", "13655550020", "Society-r-2026")
 RETURN_REASON = "请补充近五年主持的输变电工程项目业绩证明。"
 REJECT_REASON = "工程实践经历与所在领域不符。"
 PRACTICE = (
@@ -55,8 +64,8 @@ from sqlalchemy import select
 from app import create_app
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Account, IdentityKind, Society
-from app.services import accounts, applications, organisations
+from app.models import Account, Channel, IdentityKind, ReferralCode, Society
+from app.services import accounts, applications, channels, organisations
 
 spec = json.loads(sys.argv[1])
 app = create_app()
@@ -72,12 +81,24 @@ with app.app_context():
         name, mobile, password = spec["admin"]
         admin = accounts.create_account(name=name, mobile=mobile, password=password)
         accounts.add_identity(admin, IdentityKind.SOCIETY_ADMIN, society=db.session.get(Society, society_id))
+        root_id = channels.ensure_society_root(db.session.get(Society, society_id)).id
+    enterprise_id = channels.create_enterprise(db.session.get(Channel, root_id), spec["enterprise"], 5, actor=None).id
+    codes = list(db.session.scalars(
+        select(ReferralCode.code).where(ReferralCode.channel_id == enterprise_id).order_by(ReferralCode.id)
+    ))
+    with write_transaction():
+        name, mobile, password = spec["enterprise_contact"]
+        contact = accounts.create_account(name=name, mobile=mobile, password=password)
+        accounts.add_identity(contact, IdentityKind.ENTERPRISE_CONTACT, channel=db.session.get(Channel, enterprise_id))
+        name, mobile, password = spec["society_contact"]
+        contact = accounts.create_account(name=name, mobile=mobile, password=password)
+        accounts.add_identity(contact, IdentityKind.SOCIETY_CONTACT, society=db.session.get(Society, society_id))
     ids = []
     for name, mobile, email, password, level in spec["applicants"]:
         with write_transaction():
             account_id = accounts.create_account(name=name, mobile=mobile, email=email, password=password).id
         raw = {
-            "route": "society", "society_kind": "national", "recommending_society_id": str(society_id),
+            "route": "enterprise", "referral_code": codes[len(ids)], "project_id": "", "project_name": "",
             "name": name, "overseas": "0", "mobile": mobile, "email": email,
             "field_id": str(field_id), "employer": "中国电力建设集团", "country": "CN",
             "assessing_society_id": str(society_id), "level": level,
@@ -101,6 +122,9 @@ def _set_up(server) -> list[int]:
         "admin": ADMIN,
         "applicants": APPLICANTS,
         "practice": PRACTICE,
+        "enterprise": ENTERPRISE,
+        "enterprise_contact": ENTERPRISE_CONTACT,
+        "society_contact": SOCIETY_CONTACT,
     }
     return run_set_up(server, SETUP, spec)
 
@@ -259,5 +283,39 @@ def test_super_admin_approves_returns_and_rejects(page, server, shots, labels):
         if entry:
             shots(page, "approved-messages")
         _site_log_out(page)
+
+    # 6. The recommending enterprise and the society's channel contact: all three states
+    #    in 拟参加工程能力评价人员总览, and in the .xlsx they export.
+    states = {
+        APPLICANTS[0][0]: "审核通过",
+        APPLICANTS[1][0]: "退回修改",
+        APPLICANTS[2][0]: "审核不通过",
+    }
+    for who, (_name, mobile, password) in (
+        ("enterprise", ENTERPRISE_CONTACT),
+        ("society", SOCIETY_CONTACT),
+    ):
+        _log_in(page, mobile, password)
+        page.goto("/prospect-overview/")
+        table = page.locator("#prospect-table")
+        for applicant, state in states.items():
+            row = table.locator("tbody tr", has_text=applicant)
+            expect(row).to_have_count(1)
+            expect(row).to_contain_text(state)
+            expect(row).to_contain_text(ENTERPRISE)
+        shots(page, f"overview-{who}")
+        labels.expect(page.locator("#export"), "导出Excel", "overview: export button")
+        with page.expect_download() as download:
+            page.locator("#export").click()
+        data = download.value.path().read_bytes()
+        assert data[:2] == b"PK", "the export is not an .xlsx (zip) file"
+        sheet = load_workbook(io.BytesIO(data), read_only=True).active
+        rows = [tuple("" if v is None else str(v) for v in r) for r in sheet.iter_rows(values_only=True)]
+        header = next(r for r in rows if "姓名" in r)
+        body = rows[rows.index(header) + 1 :]
+        assert {"姓名", "推荐渠道", "状态"} <= set(header), header
+        name_at, state_at = header.index("姓名"), header.index("状态")
+        assert {r[name_at]: r[state_at] for r in body if r[name_at]} == states
+        _log_out(page)
 
     labels.check()
