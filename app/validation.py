@@ -31,6 +31,19 @@ def normalize_text(value: str | None) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def hidden_characters_problem(value: str | None, *, multiline: bool = True):
+    """A message when the text holds control characters (other than line breaks and
+    tabs in multi-line text) or invisible formatting characters (zero-width spaces,
+    direction overrides): a reason or remark that shows nothing, or shows something
+    else than it holds, is refused; None when the text is clean."""
+    allowed = "\n\t" if multiline else ""
+    for ch in value or "":
+        category = unicodedata.category(ch)
+        if (category == "Cc" and ch not in allowed) or category == "Cf":
+            return _l("Control characters and invisible formatting characters are not allowed here.")
+    return None
+
+
 def count_chars(value: str | None) -> int:
     """Length as SPEC §3 counts it: code points of the normalised text."""
     return len(normalize_text(value))

@@ -36,7 +36,12 @@ from app.models.applications import MEMBER_LEVEL_TITLES
 from app.models.base import utcnow
 from app.places import is_country
 from app.services import codes, messages, outbox
-from app.validation import email_problem, mobile_problem, normalize_text
+from app.validation import (
+    email_problem,
+    hidden_characters_problem,
+    mobile_problem,
+    normalize_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -886,6 +891,8 @@ def transition(
         raise DomainError(_l("This action does not exist."))
     sources, target = TRANSITIONS[action]
     reason = normalize_text(reason) or None
+    if hidden_characters_problem(reason):
+        raise DomainError(hidden_characters_problem(reason), field="reason")
     if action in REASON_REQUIRED and not reason:
         raise DomainError(_l("Enter the reason."), field="reason")
     if reason and len(reason) > REASON_MAX:

@@ -76,7 +76,7 @@ from app.services.member_sections import (  # noqa: F401  (the public section AP
 from app.services.names import suggest_pinyin
 from app.services.photos import HEIGHT, WIDTH
 from app.times import LOCAL_ZONE
-from app.validation import normalize_text
+from app.validation import hidden_characters_problem, normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -263,7 +263,11 @@ def _create(account_id: int, permission) -> MemberApplication:
     field_id = prospective.field_id
     if field_id not in {item.id for item in society.fields}:
         field_id = None
-    name = (prospective.name or "")[:25]
+    # The section keeps the whole name (the prospective application allows 50
+    # characters), so that 基本情况 shows it and asks for at most 25 at the field; the
+    # row's column holds what fits until the section is saved valid.
+    full_name = prospective.name or ""
+    name = full_name[:25]
     email = prospective.email or (account.email if account is not None else None)
     application = M(
         applicant_id=account_id,
@@ -280,8 +284,8 @@ def _create(account_id: int, permission) -> MemberApplication:
     db.session.flush()
     basic = empty_data("basic")
     basic.update(
-        name=name,
-        name_pinyin=suggest_pinyin(name),
+        name=full_name,
+        name_pinyin=suggest_pinyin(full_name),
         mobile=prospective.mobile or "",
         email=email or "",
         employer=prospective.employer or "",
@@ -640,6 +644,8 @@ def transition(
     if action not in TRANSITIONS:
         raise MemberError(_l("This action does not exist."))
     reason = normalize_text(reason) or None
+    if hidden_characters_problem(reason):
+        raise MemberError(hidden_characters_problem(reason), field="reason")
     if action in REASON_REQUIRED and not reason:
         raise MemberError(_l("Enter the reason."), field="reason")
     if reason and len(reason) > REASON_MAX:

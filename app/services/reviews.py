@@ -42,7 +42,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.reviews import REVIEW_REASON_MAX
 from app.services import applications, audit, queue_filters
-from app.validation import normalize_text
+from app.validation import hidden_characters_problem, normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -532,6 +532,8 @@ def decide_many(
     for value in dict.fromkeys(application_ids):
         selected.append(application_for(identity, value))
     reason = normalize_text(reason)
+    if hidden_characters_problem(reason):
+        raise ReviewError(hidden_characters_problem(reason), field="reason")
     if action in applications.REASON_REQUIRED and not reason:
         raise ReviewError(_l("Enter the reason."), field="reason")
     if len(reason) > applications.REASON_MAX:
@@ -610,6 +612,8 @@ def reason_for(identity: Identity, reason_id) -> ReviewReason:
 
 def _clean_reason(value: str | None) -> str:
     text = normalize_text(value)
+    if hidden_characters_problem(text):
+        raise ReviewError(hidden_characters_problem(text), field="text")
     if not text:
         raise ReviewError(_l("Enter the reason text."), field="text")
     if len(text) > REVIEW_REASON_MAX:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from app.db import write_transaction
 from app.extensions import db
 from app.models import (
     AuditEntry,
@@ -490,6 +491,20 @@ def test_open_for_creates_once_prefilled(w):
     )
 
 
+def test_open_for_keeps_a_name_longer_than_25_for_the_applicant_to_correct(w):
+    a = w.applicant("a1")
+    long_name = "张" * 30  # the prospective application allows up to 50
+    with write_transaction():
+        db.session.get(ProspectiveApplication, a.application_id).name = long_name
+
+    application = members.open_for(a.account_id)
+
+    data = members.section_data(application, "basic")
+    assert data["name"] == long_name  # nothing cut silently
+    _values, errors = members.check_section("basic", data, application=application)
+    assert "name" in errors
+
+
 def test_open_for_prefills_pinyin_suggestion(w):
     a = w.applicant("a9")  # 欧阳明远SENIORNINE: no suggestion with Latin letters
 
@@ -869,6 +884,10 @@ def test_return_needs_a_reason_then_resubmit(w):
     members.decide(admin, application.id, "accept")
 
     missing = _refusal(lambda: members.decide(admin, application.id, "return", "  "))
+    hidden = _refusal(lambda: members.decide(admin, application.id, "return", "\x00\x1b\u200b"))
+    assert hidden.field == "reason"
+    assert text_of(hidden.message) == "此处不能包含控制字符或不可见的格式字符。"
+    assert fresh(application.id).state == "accepted"
     members.decide(admin, application.id, "return", "请补充工程实践经历")
 
     returned = fresh(application.id)

@@ -180,6 +180,25 @@ def test_reason_at_most_500_characters(w, app):
     assert _decision_events(a.application_id)[-1].reason == "𠀋" * 500
 
 
+@pytest.mark.parametrize("reason", ["\x00\x01\x1b\u200b", "材料\x07不全\x1b[31m红\u202e反转"])
+def test_reason_with_hidden_characters_is_refused_single_bulk_and_kept_texts(w, app, reason):
+    a = w.applicants["a1"]
+    admin = identity(w.admin1[1])
+    before = snapshot(app)
+    hidden = "此处不能包含控制字符或不可见的格式字符。"
+
+    for attempt in (
+        lambda: reviews.decide(admin, a.application_id, "return", reason),
+        lambda: reviews.decide_many(admin, [a.application_id], "return", reason),
+        lambda: reviews.create_reason(admin, reason),
+    ):
+        with pytest.raises(Exception) as caught:
+            attempt()
+        assert text_of(caught.value.message) == hidden
+        assert caught.value.field in ("reason", "text")
+    assert snapshot(app) == before
+
+
 def test_approve_takes_an_optional_reason(w):
     a = w.applicants["a1"]
     reviews.decide(identity(w.admin1[1]), a.application_id, "approve")

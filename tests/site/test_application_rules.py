@@ -750,6 +750,27 @@ def test_return_and_reject_need_a_reason(app, w):
     assert db.session.get(ProspectiveApplication, application.id).state == "submitted"
 
 
+@pytest.mark.parametrize(
+    "reason",
+    ["\x00\x01\x1b\u200b", "材料\x07不全", "材料不全\u202e反转", "\u200b\u200b"],
+    ids=["controls-only", "bell", "direction-override", "zero-width-only"],
+)
+def test_reason_with_control_or_invisible_characters_is_refused(app, w, reason):
+    application = applications.submit(w.applicants[0], w.form())
+
+    for action in ("return", "reject"):
+        with pytest.raises(applications.DomainError) as caught:
+            applications.transition(application, action, actor_id=None, reason=reason)
+        assert caught.value.field == "reason"
+        assert str(caught.value.message) == text_of(
+            _l("Control characters and invisible formatting characters are not allowed here.")
+        )
+    assert db.session.get(ProspectiveApplication, application.id).state == "submitted"
+    # a reason on two lines is fine
+    applications.transition(application, "return", actor_id=None, reason="第一点\n第二点")
+    assert db.session.get(ProspectiveApplication, application.id).state == "returned"
+
+
 STATES = ["draft", "submitted", "approved", "returned", "rejected", "withdrawn"]
 ALLOWED = {
     "withdraw": {"draft", "submitted"},
