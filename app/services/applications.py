@@ -891,8 +891,9 @@ def transition(
         raise DomainError(_l("This action does not exist."))
     sources, target = TRANSITIONS[action]
     reason = normalize_text(reason) or None
-    if hidden_characters_problem(reason):
-        raise DomainError(hidden_characters_problem(reason), field="reason")
+    hidden = hidden_characters_problem(reason)
+    if hidden:
+        raise DomainError(hidden, field="reason")
     if action in REASON_REQUIRED and not reason:
         raise DomainError(_l("Enter the reason."), field="reason")
     if reason and len(reason) > REASON_MAX:

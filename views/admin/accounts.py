@@ -5,7 +5,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import Account, Identity
-from views.admin.base import HardenedModelView, blank, time_column, yes_no
+from app.times import format_local
+from views.admin.base import HardenedModelView, blank, yes_no
 
 
 class AccountsView(HardenedModelView, ModelView):
@@ -30,7 +31,7 @@ class AccountsView(HardenedModelView, ModelView):
         "last_login": _l("Last login"),
         "login_count": _l("Logins"),
     }
-    formatters_columns = {"active": yes_no, "last_login": time_column, "email": blank, "login_count": blank}
+    formatters_columns = {"active": yes_no, "last_login": format_local, "email": blank, "login_count": blank}
     list_title = show_title = edit_title = _l("Accounts")
 
 
@@ -55,5 +56,5 @@ class IdentitiesView(HardenedModelView, ModelView):
         "active": _l("Active"),
         "created_at": _l("Created at"),
     }
-    formatters_columns = {"active": yes_no, "created_at": time_column, "society": blank, "channel": blank}
+    formatters_columns = {"active": yes_no, "created_at": format_local, "society": blank, "channel": blank}
     list_title = show_title = edit_title = _l("Identities")

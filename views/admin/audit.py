@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import AuditEntry
 from app.services.audit import action_title
-from views.admin.base import HardenedModelView, blank, time_column_seconds
+from app.times import format_local_seconds
+from views.admin.base import HardenedModelView, blank
 
 # The audited tables as the log names them to a person.
 TARGET_TITLES = {
@@ -38,7 +39,7 @@ class AuditLogView(HardenedModelView, ModelView):
     search_columns = ["action", "target_type", "target_id"]  # FAB's date filter works in UTC: left out
     formatters_columns = {
         "action": action_title,
-        "at": time_column_seconds,
+        "at": format_local_seconds,
         "identity": blank,
         "actor": blank,
         "target_id": blank,

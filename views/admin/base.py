@@ -7,7 +7,6 @@ from flask_appbuilder import expose
 from flask_babel import gettext
 
 from app.errors import DomainError
-from app.times import format_local, format_local_seconds
 
 
 def active_identity():
@@ -190,12 +189,3 @@ def enabled_title(value) -> str:
 def blank(value) -> str:
     """Nothing instead of None."""
     return "" if value is None else value
-
-
-def time_column(value) -> str:
-    """A stored UTC time in Asia/Shanghai, to the minute."""
-    return format_local(value)
-
-
-def time_column_seconds(value) -> str:
-    return format_local_seconds(value)

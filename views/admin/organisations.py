@@ -9,7 +9,14 @@ from app.db import write_transaction
 from app.models import Channel, Field, Society, SocietyKind, Specialty
 from app.services.audit import record_change
 from app.services.channels import ensure_society_root
-from views.admin.base import HardenedModelView, active_identity, blank, enabled_title, time_column, yes_no
+from app.times import format_local
+from views.admin.base import (
+    HardenedModelView,
+    active_identity,
+    blank,
+    enabled_title,
+    yes_no,
+)
 
 CHANNEL_LEVEL_TITLES = {
     0: _l("Society channel"),
@@ -40,7 +47,7 @@ class SocietiesView(HardenedModelView, ModelView):
         "active": _l("Active"),
         "created_at": _l("Created at"),
     }
-    formatters_columns = {"active": yes_no, "created_at": time_column, "province": blank}
+    formatters_columns = {"active": yes_no, "created_at": format_local, "province": blank}
     list_title = show_title = add_title = edit_title = _l("Societies")
 
     def post_add(self, item: Society) -> None:
@@ -97,7 +104,7 @@ class ChannelsReadView(HardenedModelView, ModelView):
         "enabled": enabled_title,
         "parent": blank,
         "quota": blank,
-        "created_at": time_column,
-        "updated_at": time_column,
+        "created_at": format_local,
+        "updated_at": format_local,
     }
     list_title = show_title = _l("All channels")

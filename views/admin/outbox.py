@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import OutboxMessage, OutboxState
 from app.services import outbox
-from views.admin.base import HardenedModelView, blank, time_column_seconds
+from app.times import format_local_seconds
+from views.admin.base import HardenedModelView, blank
 
 
 class OutboxView(HardenedModelView, ModelView):
@@ -25,8 +26,8 @@ class OutboxView(HardenedModelView, ModelView):
     search_columns = ["channel", "state", "recipient"]
     formatters_columns = {
         "channel": lambda value: _("SMS") if value == "sms" else _("E-mail"),
-        "created_at": time_column_seconds,
-        "sent_at": time_column_seconds,
+        "created_at": format_local_seconds,
+        "sent_at": format_local_seconds,
         "error": blank,
         "subject": blank,
     }

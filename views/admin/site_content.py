@@ -11,8 +11,9 @@ from app.db import write_transaction
 from app.models import SiteContent
 from app.services import site_content
 from app.services.audit import record_change
+from app.times import format_local
 from forms.admin.site_content import SiteContentAddForm, SiteContentEditForm
-from views.admin.base import HardenedModelView, active_identity, blank, time_column
+from views.admin.base import HardenedModelView, active_identity, blank
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class SiteContentView(HardenedModelView, ModelView):
     base_order = ("id", "asc")
     formatters_columns = {
         "key": lambda value: str(site_content.KEYS.get(value, value)),
-        "updated_at": time_column,
+        "updated_at": format_local,
         "file_name": blank,
         "url": blank,
         "content_type": blank,

@@ -66,7 +66,7 @@ def apply():
 
     route = request.args.get("route")
     route = route if route in applications.ROUTES else None
-    can_choose = application is None or _route_can_change(application)
+    can_choose = application is None or applications.can_change_route(application)
     if can_choose and (
         request.args.get("choose") or (application is None and route is None)
     ):
@@ -189,10 +189,6 @@ def _refused(
     return _form_page(form, application, summary=summary)
 
 
-def _route_can_change(application: ProspectiveApplication) -> bool:
-    return applications.can_change_route(application)
-
-
 def _form_page(
     form: ApplicationForm,
     application: ProspectiveApplication | None,
@@ -201,7 +197,7 @@ def _form_page(
     status: int = 200,
 ):
     route = form.route.data if form.route.data in applications.ROUTES else None
-    if application is not None and not _route_can_change(application):
+    if application is not None and not applications.can_change_route(application):
         route = application.route
     if route is None:
         return redirect(url_for("site.apply", choose=1))
@@ -219,7 +215,7 @@ def _form_page(
         form=form,
         application=application,
         route=route,
-        can_change_route=application is None or _route_can_change(application),
+        can_change_route=application is None or applications.can_change_route(application),
         summary=summary,
         bound_code=bound_code,
         code_status=_code_status(form.referral_code.data)
