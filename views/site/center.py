@@ -26,7 +26,6 @@ def center():
         "site/center.html",
         rows=rows,
         histories={row.id: applications.history(row) for row in rows},
-        member_entry=applications.has_member_permission(current_user.id),
         form=ConfirmForm(),
         allows=applications.allows,
     )
