@@ -20,10 +20,7 @@ time, what was set) and shown with the application's history.
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
@@ -52,6 +49,7 @@ from app.models.consultations import (
     REASON_MAX,
 )
 from app.services import messages, outbox
+from app.times import LOCAL_ZONE, format_local, to_local
 from app.validation import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -240,7 +238,7 @@ def describe(event: ConsultationEvent) -> str:
         )
     if event.action == "schedule":
         moment = details.get("scheduled_at")
-        when = local_text(dt.datetime.fromisoformat(moment)) if moment else ""
+        when = format_local(dt.datetime.fromisoformat(moment)) if moment else ""
         method = details.get("method")
         method_title = ConsultationMethod(method).title if method else ""
         if details.get("meeting"):
@@ -331,11 +329,15 @@ def allowed_actions(
 # --- checking what was typed -----------------------------------------------------
 
 
-def _one_line(value, maximum: int, field: str, required) -> str:
+def _checked_text(
+    value, maximum: int, field: str, required, *, one_line: bool = False
+) -> str:
+    """The typed text, normalised, required, within ``maximum`` and, with
+    ``one_line``, without line breaks or control characters."""
     text = normalize_text(value if isinstance(value, str) else "")
     if not text:
         raise ConsultationError(required, field=field)
-    if "\n" in text or any(ord(ch) < 32 for ch in text):
+    if one_line and ("\n" in text or any(ord(ch) < 32 for ch in text)):
         raise ConsultationError(_l("Enter this on one line."), field=field)
     if len(text) > maximum:
         raise ConsultationError(
@@ -347,27 +349,6 @@ def _one_line(value, maximum: int, field: str, required) -> str:
             field=field,
         )
     return text
-
-
-def _long_text(value, maximum: int, field: str, required) -> str:
-    text = normalize_text(value if isinstance(value, str) else "")
-    if not text:
-        raise ConsultationError(required, field=field)
-    if len(text) > maximum:
-        raise ConsultationError(
-            _l(
-                "Enter at most %(maximum)d characters (now %(length)d).",
-                maximum=maximum,
-                length=len(text),
-            ),
-            field=field,
-        )
-    return text
-
-
-def local_zone() -> ZoneInfo:
-    """The zone times are typed and shown in (Asia/Shanghai)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
 
 
 def parse_local_time(value) -> dt.datetime:
@@ -382,7 +363,7 @@ def parse_local_time(value) -> dt.datetime:
             local = dt.datetime.strptime(text, pattern)
         except ValueError:
             continue
-        aware = local.replace(tzinfo=local_zone())
+        aware = local.replace(tzinfo=LOCAL_ZONE)
         return aware.astimezone(dt.UTC).replace(tzinfo=None)
     raise ConsultationError(
         _l("Enter the time as year-month-day hour:minute, e.g. 2026-03-05 14:30."),
@@ -407,15 +388,7 @@ def local_input(moment: dt.datetime | None) -> str:
     """A stored UTC time as the Asia/Shanghai value of a datetime-local field."""
     if moment is None:
         return ""
-    local = moment.replace(tzinfo=dt.UTC).astimezone(local_zone())
-    return local.strftime("%Y-%m-%dT%H:%M")
-
-
-def local_text(moment: dt.datetime | None) -> str:
-    """A stored UTC time as Asia/Shanghai text in the current locale."""
-    if moment is None:
-        return ""
-    return format_datetime(moment.replace(tzinfo=dt.UTC), "yyyy-MM-dd HH:mm")
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 # --- the steps ---------------------------------------------------------------------
@@ -430,14 +403,19 @@ def assign_expert(
     seen_version: int | None = None,
 ) -> Consultation:
     """指派专家: name the expert and how to reach them (again while assigned)."""
-    name = _one_line(
-        expert_name, EXPERT_NAME_MAX, "expert_name", _l("Enter the expert's name.")
+    name = _checked_text(
+        expert_name,
+        EXPERT_NAME_MAX,
+        "expert_name",
+        _l("Enter the expert's name."),
+        one_line=True,
     )
-    contact = _one_line(
+    contact = _checked_text(
         expert_contact,
         EXPERT_CONTACT_MAX,
         "expert_contact",
         _l("Enter how to reach the expert (phone or e-mail)."),
+        one_line=True,
     )
     return _advance(
         application_id,
@@ -469,11 +447,12 @@ def schedule(
     check_future(moment, utcnow())
     meeting_text = None
     if method == ConsultationMethod.ONLINE:
-        meeting_text = _one_line(
+        meeting_text = _checked_text(
             meeting,
             MEETING_MAX,
             "meeting",
             _l("Enter the meeting address or number of the online meeting."),
+            one_line=True,
         )
     return _advance(
         application_id,
@@ -489,7 +468,7 @@ def record_held(
     application_id: int, *, notes, actor: Identity, seen_version: int | None = None
 ) -> Consultation:
     """记录咨询结果: the consultation took place; the notes are shown to the applicant."""
-    text = _long_text(
+    text = _checked_text(
         notes, NOTES_MAX, "notes", _l("Enter the notes of the consultation.")
     )
     return _advance(
@@ -501,7 +480,7 @@ def cancel(
     application_id: int, *, reason, actor: Identity, seen_version: int | None = None
 ) -> Consultation:
     """取消咨询, with the reason the applicant reads."""
-    text = _long_text(reason, REASON_MAX, "reason", _l("Enter the reason."))
+    text = _checked_text(reason, REASON_MAX, "reason", _l("Enter the reason."))
     return _advance(
         application_id,
         "cancel",
@@ -667,7 +646,7 @@ def _details(values: dict) -> dict:
 
 def arrangement_text(consultation: Consultation) -> str:
     """The arrangement in one sentence, as the applicant is told it."""
-    when = local_text(consultation.scheduled_at)
+    when = format_local(consultation.scheduled_at)
     if consultation.method == ConsultationMethod.ONLINE:
         return _(
             "Consultation by online meeting at %(time)s (Beijing time) with expert %(expert)s. Meeting address or number: %(meeting)s",

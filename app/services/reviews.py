@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, select
@@ -42,6 +41,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.reviews import REVIEW_REASON_MAX
 from app.services import applications, audit, queue_filters
+from app.times import format_local
 from app.validation import hidden_characters_problem, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ DECISION_TITLES = {
     "approve": _l("Approve"),
     "return": _l("Return for changes"),
     "reject": _l("Do not approve"),
+}
+# The confirmation shown after a decision taken (one by one and per bulk line).
+DECISION_DONE = {
+    "approve": _l("Approved; the member application is open to the applicant."),
+    "return": _l("Returned for changes."),
+    "reject": _l("Not approved."),
 }
 # The query-string parameters the queue offers; anything else is reported, not applied.
 OFFERED_FILTERS = (
@@ -288,11 +294,13 @@ def queue_query(identity: Identity, filters: QueueFilters):
 
 @dataclass
 class QueueRow:
-    """One line of the queue: the application, its age and whether it is overdue."""
+    """One line of the queue: the application, its age, whether it is overdue and
+    whether the identity may decide it (selectable for bulk)."""
 
     application: ProspectiveApplication
     waiting_days: int | None
     overdue: bool
+    decidable: bool
 
 
 @dataclass
@@ -321,7 +329,12 @@ def queue_page(
     ).all()
     now = utcnow()
     rows = [
-        QueueRow(item, waiting_days(item, now), is_overdue(item, now))
+        QueueRow(
+            item,
+            waiting_days(item, now),
+            is_overdue(item, now),
+            is_decidable(identity, item),
+        )
         for item in applications_
     ]
     return QueuePage(rows=rows, total=total)
@@ -355,14 +368,9 @@ def queue_summary(identity: Identity | None) -> QueueSummary | None:
 # --- one application ---------------------------------------------------------------
 
 
-def _id(value) -> int | None:
-    """An application id from a URL or form; None when it is not a usable id."""
-    return queue_filters.read_id(value)
-
-
 def application_for(identity: Identity, application_id) -> ProspectiveApplication:
     """The application if it is in the identity's queue; NotInQueue otherwise."""
-    number = _id(application_id)
+    number = queue_filters.read_id(application_id)
     application = (
         db.session.scalar(select(A).where(A.id == number, *_visible(identity)))
         if number is not None
@@ -371,6 +379,14 @@ def application_for(identity: Identity, application_id) -> ProspectiveApplicatio
     if application is None:
         raise NotInQueue()
     return application
+
+
+def is_decidable(
+    identity: Identity | None, application: ProspectiveApplication
+) -> bool:
+    """The identity may decide and the state machine still takes a decision (the
+    decision buttons and the bulk selection show then)."""
+    return can_decide(identity) and applications.allows(application, "approve")
 
 
 @dataclass
@@ -422,7 +438,7 @@ def decided_message(application: ProspectiveApplication):
         "This application was already handled (%(state)s) by %(who)s at %(when)s; your action was not taken.",
         state=state,
         who=_who(event, application),
-        when=format_datetime(event.at.replace(tzinfo=dt.UTC), "yyyy-MM-dd HH:mm"),
+        when=format_local(event.at),
     )
 
 
@@ -544,16 +560,12 @@ def decide_many(
         name = application.name
         try:
             decide(identity, application.id, action, reason)
-        except ReviewError as error:
-            lines.append(BulkLine(application.id, name, False, str(error.message)))
         except DomainError as error:
             if error.field == "reason":
                 raise
             lines.append(BulkLine(application.id, name, False, str(error.message)))
         else:
-            lines.append(
-                BulkLine(application.id, name, True, str(_decision_done(action)))
-            )
+            lines.append(BulkLine(application.id, name, True, decision_done(action)))
     logger.info(
         "bulk %s of %d applications by account %s as identity %s: %d done",
         action,
@@ -565,17 +577,9 @@ def decide_many(
     return lines
 
 
-def _decision_done(action: str):
-    return {
-        "approve": _l("Approved; the member application is open to the applicant."),
-        "return": _l("Returned for changes."),
-        "reject": _l("Not approved."),
-    }[action]
-
-
 def decision_done(action: str) -> str:
     """The confirmation shown after a decision."""
-    return str(_decision_done(action))
+    return str(DECISION_DONE[action])
 
 
 # --- 常用理由: the society's reason texts --------------------------------------------
@@ -594,7 +598,7 @@ def reasons(identity: Identity) -> list[ReviewReason]:
 
 def reason_for(identity: Identity, reason_id) -> ReviewReason:
     """One of the society's reason texts; NotInQueue (a 404) for any other."""
-    number = _id(reason_id)
+    number = queue_filters.read_id(reason_id)
     row = (
         db.session.scalar(
             select(ReviewReason).where(

@@ -6,12 +6,16 @@ from a page that another tab has overtaken is refused instead of overwriting it.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from app.models.consultations import EXPERT_CONTACT_MAX, EXPERT_NAME_MAX, MEETING_MAX
+from app.models.consultations import (
+    CONSULTATION_METHOD_TITLES,
+    EXPERT_CONTACT_MAX,
+    EXPERT_NAME_MAX,
+    MEETING_MAX,
+)
 
 
 class StepForm(FlaskForm):
@@ -39,10 +43,8 @@ class ScheduleForm(StepForm):
     method = RadioField(
         _l("Consultation method"),
         choices=[
-            SelectChoice("phone", lazy_pgettext("consultation method", "Phone")),
-            SelectChoice(
-                "online", lazy_pgettext("consultation method", "Online meeting")
-            ),
+            SelectChoice(method.value, title)
+            for method, title in CONSULTATION_METHOD_TITLES.items()
         ],
         validate_choice=False,
     )

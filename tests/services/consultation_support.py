@@ -18,7 +18,6 @@ E1 and of E2, a platform admin. Applications (all submitted unless said):
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -32,8 +31,8 @@ from app.models import (
     ReferralCode,
 )
 from app.models.base import utcnow
+from app.times import to_local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _built_for: dict = {}
 
 
@@ -46,11 +45,7 @@ def text_of(message) -> str:
 
 def local_input(moment_utc: dt.datetime) -> str:
     """A naive UTC time as the datetime-local text typed in Asia/Shanghai."""
-    return (
-        moment_utc.replace(tzinfo=dt.UTC)
-        .astimezone(SHANGHAI)
-        .strftime("%Y-%m-%dT%H:%M")
-    )
+    return to_local(moment_utc).strftime("%Y-%m-%dT%H:%M")
 
 
 def future(**delta) -> dt.datetime:

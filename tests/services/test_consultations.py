@@ -21,6 +21,7 @@ from app.models import (
 from app.scoping import disable_scope, enable_scope, scope_for
 from app.services import consultations
 from app.services.consultations import ConsultationError
+from app.times import format_local
 from tests.services.consultation_support import (
     build_consult_world,
     future,
@@ -314,7 +315,11 @@ def test_schedule_time_is_typed_in_beijing_and_stored_in_utc(app, cw, monkeypatc
 
     assert consultation.scheduled_at == dt.datetime(2026, 3, 2, 8, 1)
     with app.test_request_context():
-        assert consultations.local_text(consultation.scheduled_at) == "2026-03-02 16:01"
+        assert format_local(consultation.scheduled_at) == "2026-03-02 16:01"
+        assert "2026-03-02 16:01" in consultations.arrangement_text(consultation)
+        assert (
+            consultations.local_input(consultation.scheduled_at) == "2026-03-02T16:01"
+        )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.db import write_transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.models import (
     ApplicationEvent,
@@ -158,7 +159,7 @@ def test_return_and_reject_need_a_reason(w, app, action, reason):
     a = w.applicants["a1"]
     before = snapshot(app)
 
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DomainError) as caught:
         reviews.decide(identity(w.admin1[1]), a.application_id, action, reason)
 
     assert caught.value.field == "reason"
@@ -169,7 +170,7 @@ def test_return_and_reject_need_a_reason(w, app, action, reason):
 def test_reason_at_most_500_characters(w, app):
     a = w.applicants["a1"]
     before = snapshot(app)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DomainError) as caught:
         reviews.decide(identity(w.admin1[1]), a.application_id, "reject", "𠀋" * 501)
     assert (caught.value.field, text_of(caught.value.message)) == (
         "reason",
@@ -192,7 +193,7 @@ def test_reason_with_hidden_characters_is_refused_single_bulk_and_kept_texts(w, 
         lambda: reviews.decide_many(admin, [a.application_id], "return", reason),
         lambda: reviews.create_reason(admin, reason),
     ):
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(DomainError) as caught:
             attempt()
         assert text_of(caught.value.message) == hidden
         assert caught.value.field in ("reason", "text")

@@ -115,8 +115,11 @@ def test_home_links_the_queue_with_the_count_waiting(app, client, rw, own_contex
     home = body(client.get("/"))
     assert 'href="/review/"' in home
     summary = re.search(r'id="review-summary"[^>]*>(.*?)</', home, re.S)
-    if summary is not None:  # the home page's own wording
-        assert "3" in summary.group(1)
+    assert summary is not None
+    assert "3" in summary.group(1)
+    figures = dict(re.findall(r'data-review="(\w+)" href="[^"]*">(\d+)<', home))
+    assert figures == {"waiting": "3", "overdue": "0"}
+    assert 'href="/review/?overdue=1"' in home
 
 
 # --- the queue ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from app.errors import DomainError
-from app.models import ConsultationMethod, ConsultationStep
+from app.models import ConsultationStep
 from app.services import consultations
 from forms.admin.consultations import AssignForm, CancelForm, HoldForm, ScheduleForm
 from views.admin.base import active_identity, attach_error, page_args
@@ -110,7 +110,6 @@ class ConsultationsView(BaseView):
                 allowed=consultations.allowed_actions(application, consultation),
                 forms=forms,
                 timeline=consultations.timeline(application, consultation),
-                methods=list(ConsultationMethod),
                 describe=consultations.describe,
             ),
             status,

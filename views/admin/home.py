@@ -5,7 +5,7 @@ from flask import current_app, g
 from flask_appbuilder import IndexView, expose
 
 from app.models import ConsultationStep, IdentityKind
-from app.services import figures
+from app.services import figures, reviews
 
 # The society review queue (views/admin/reviews.py), linked when it is registered.
 REVIEW_VIEW = "ReviewView"
@@ -18,16 +18,6 @@ def _review_endpoint() -> str | None:
             endpoint = f"{view.endpoint}.{view.default_view}"
             return endpoint if endpoint in current_app.view_functions else None
     return None
-
-
-def _review_summary(identity):
-    """Waiting and overdue applications (app/services/reviews.py), when it offers them."""
-    try:
-        from app.services import reviews
-    except ImportError:  # the review service is not part of this build
-        return None
-    summary = getattr(reviews, "queue_summary", None)
-    return summary(identity) if summary is not None else None
 
 
 class HomeIndexView(IndexView):
@@ -49,6 +39,6 @@ class HomeIndexView(IndexView):
             figures=numbers,
             is_society_admin=is_society_admin,
             review_endpoint=_review_endpoint() if is_society_admin else None,
-            review_summary=_review_summary(identity) if is_society_admin else None,
+            review_summary=reviews.queue_summary(identity),
             consultation_steps=list(ConsultationStep),
         )

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.errors import DomainError
 from app.models import ProspectiveState
 from app.places import country_name
-from app.services import applications, reviews
+from app.services import applications, queue_filters, reviews
 from forms.admin.channels import ConfirmForm
 from forms.admin.reviews import DecisionForm, ReasonForm
 from views.admin.base import active_identity, attach_error, flash_handled, page_args
@@ -95,9 +95,7 @@ class ReviewView(BaseView):
         except reviews.ReviewError as error:
             _refuse(error)
             attach_error(form, error)
-            selected = {
-                int(pk) for pk in ids if pk.isascii() and pk.isdigit() and len(pk) < 10
-            }
+            selected = {queue_filters.read_id(pk) for pk in ids} - {None}
             return self._queue(identity, form, selected)
         flash_handled([line.done for line in lines])
         return self.render_template(
@@ -108,17 +106,14 @@ class ReviewView(BaseView):
         )
 
     def _page(self, identity, application, form: DecisionForm):
-        decided = None
-        if application.state != ProspectiveState.SUBMITTED:
-            decided = reviews.decided_message(application)
+        awaiting = applications.allows(application, "approve")
         return self.render_template(
             "admin/reviews/show.html",
             identity=identity,
             application=application,
             lines=[(line.event, line.who) for line in reviews.history(application)],
-            can_decide=reviews.can_decide(identity)
-            and applications.allows(application, "approve"),
-            decided=decided,
+            can_decide=reviews.is_decidable(identity, application),
+            decided=None if awaiting else reviews.decided_message(application),
             waiting_days=reviews.waiting_days(application),
             overdue=reviews.is_overdue(application),
             overdue_days=reviews.overdue_days(),
@@ -127,6 +122,7 @@ class ReviewView(BaseView):
             else None,
             form=form,
             country_name=country_name,
+            routes=reviews.ROUTE_TITLES,
             list_args=_list_args(),
         )
 
@@ -168,7 +164,7 @@ class ReviewView(BaseView):
                     _("The decision was not taken: see the message at the field."),
                     "danger",
                 )
-                return self._page(identity, reviews.application_for(identity, pk), form)
+                return self._page(identity, application, form)
             flash(str(error.message), "danger")
             return redirect(url_for("ReviewView.show", pk=pk, **_list_args()))
         except DomainError as error:
@@ -177,7 +173,7 @@ class ReviewView(BaseView):
             flash(
                 _("The decision was not taken: see the message at the field."), "danger"
             )
-            return self._page(identity, reviews.application_for(identity, pk), form)
+            return self._page(identity, application, form)
         flash(
             _(
                 "%(name)s: %(result)s",
