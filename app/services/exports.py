@@ -22,7 +22,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO
-from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from flask_babel import force_locale
@@ -50,12 +49,12 @@ from app.services.overviews import (
     OverviewKind,
     OverviewRow,
 )
+from app.times import to_local
 from app.validation import mask_mobile
 
 logger = logging.getLogger(__name__)
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 EXPORT_LOCALE = "zh"
 CHUNK = 1000
 CELL_MAX = 32_767  # Excel's limit of characters in one cell
@@ -86,7 +85,7 @@ def clean_cell(value) -> tuple[str, bool]:
 
 def local_time(value: dt.datetime) -> dt.datetime:
     """A stored (naive UTC) time as the naive Asia/Shanghai time written to the file."""
-    return value.replace(tzinfo=dt.UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return to_local(value).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

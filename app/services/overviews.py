@@ -20,8 +20,6 @@ ignored and named; a sort key outside the allowlist falls back to the default or
 
 import datetime as dt
 import enum
-import importlib
-import importlib.util
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +39,8 @@ from app.models import (
 )
 from app.models.applications import MEMBER_LEVEL_TITLES
 from app.scoping import scope_for
-from app.services import channels
+from app.services import channels, consultations, members
+from app.services.queue_filters import read_id
 from app.times import utc_start_of_day
 from app.validation import mask_mobile
 
@@ -111,6 +110,8 @@ OFFERED_FILTERS = {
 CONTROL_ARGS = frozenset({"page", "sort", "dir", "_l_", "csrf_token"})
 YES_NO = {"yes": True, "no": False}
 DEFAULT_SORT = ("submitted", "desc")
+# The states an overview shows, filters and counts: every state but the draft.
+SHOWN_STATES = tuple(s for s in ProspectiveState if s != ProspectiveState.DRAFT)
 
 
 # --------------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def _run(identity: Identity, statement):
 
 
 # --------------------------------------------------------------------------------------
-# Hooks filled by other parts of the product
+# Columns read from other parts of the product
 # --------------------------------------------------------------------------------------
 
 
@@ -198,27 +199,18 @@ def member_stage_columns() -> dict[str, object]:
     prospective application (``app.services.members.stage_columns``, issue 5); the
     overview's columns, filters (yes/no), sort and export read only these expressions.
     """
-    from app.services import members  # imported here: members imports applications
-
     return members.stage_columns(A.id)
 
 
-CONSULTATIONS_MODULE = "app.services.consultations"
-
-
 def consultation_labels(application_ids: list[int]) -> dict[int, str]:
-    """The consultation arrangement (咨询指导安排) of each application, by id.
-
-    Reads ``app.services.consultations.status_for`` (issue 4, consultations) when that
-    module exists; without it no application has an arrangement to show yet."""
-    if not application_ids or importlib.util.find_spec(CONSULTATIONS_MODULE) is None:
+    """The consultation arrangement (咨询指导安排) of each application, by id
+    (``app.services.consultations.status_for``)."""
+    if not application_ids:
         return {}
-    status_for = getattr(
-        importlib.import_module(CONSULTATIONS_MODULE), "status_for", None
-    )
-    if status_for is None:
-        return {}
-    return {key: str(label) for key, label in status_for(application_ids).items()}
+    return {
+        key: str(label)
+        for key, label in consultations.status_for(application_ids).items()
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -320,12 +312,7 @@ def read_filters(
     _read_channel(identity, values, result)
     _read_choice(values, result, "level", set(MEMBER_LEVEL_TITLES))
     if "state" in offered:
-        _read_choice(
-            values,
-            result,
-            "state",
-            {s.value for s in ProspectiveState if s != ProspectiveState.DRAFT},
-        )
+        _read_choice(values, result, "state", {s.value for s in SHOWN_STATES})
     for key in YES_NO_FILTERS:
         if key in offered and values[key]:
             if values[key] in YES_NO:
@@ -354,9 +341,9 @@ def _read_field(values: dict, result: Filters) -> None:
     if not text:
         return
     row = None
-    if text.isascii() and text.isdigit() and len(text) < 10:
+    if (pk := read_id(text)) is not None:
         row = db.session.execute(
-            select(Field.id, Field.name).where(Field.id == int(text))
+            select(Field.id, Field.name).where(Field.id == pk)
         ).first()
     if row is None:
         result.errors["field"] = _l("Choose one of the listed options.")
@@ -372,9 +359,9 @@ def _read_channel(identity: Identity, values: dict, result: Filters) -> None:
     if not text:
         return
     row = None
-    if text.isascii() and text.isdigit() and len(text) < 10:
+    if (pk := read_id(text)) is not None:
         statement = select(Channel.id, Channel.name).where(
-            Channel.id == int(text), channel_clause(identity)
+            Channel.id == pk, channel_clause(identity)
         )
         row = _run(identity, statement).first()
     if row is None:
@@ -699,12 +686,13 @@ def header_figures(identity: Identity, kind: OverviewKind) -> HeaderFigures:
         and identity.channel is not None
     ):
         codes = channels.figures(identity.channel)
+    # The overview's own rows: the same conditions, without filters.
+    conditions = _conditions(identity, Filters(kind=kind))
     if kind == OverviewKind.PROSPECT:
-        by_state = header_counts(identity)
+        statement = select(A.state, func.count()).where(*conditions).group_by(A.state)
+        by_state = dict(_run(identity, statement).all())
         counts = [
-            (s.value, s.title, by_state.get(s.value, 0))
-            for s in ProspectiveState
-            if s != ProspectiveState.DRAFT
+            (s.value, s.title, int(by_state.get(s.value, 0))) for s in SHOWN_STATES
         ]
         return HeaderFigures(
             total=sum(number for _key, _title, number in counts),
@@ -714,20 +702,10 @@ def header_figures(identity: Identity, kind: OverviewKind) -> HeaderFigures:
     stages = member_stage_columns()
     statement = select(
         func.count(A.id), *[func.count(stages[stage]) for stage in MEMBER_STAGES]
-    ).where(application_clause(identity), A.state == ProspectiveState.APPROVED.value)
+    ).where(*conditions)
     total, *numbers = _run(identity, statement).one()
     counts = [
         (stage, str(STAGE_TITLES[stage]), int(number or 0))
         for stage, number in zip(MEMBER_STAGES, numbers, strict=True)
     ]
     return HeaderFigures(total=int(total), counts=counts, codes=codes)
-
-
-def header_counts(identity: Identity) -> dict[str, int]:
-    """Applications by state (drafts included) that the identity's overviews cover."""
-    statement = (
-        select(A.state, func.count())
-        .where(application_clause(identity), A.channel_id.is_not(None))
-        .group_by(A.state)
-    )
-    return {state: int(number) for state, number in _run(identity, statement).all()}

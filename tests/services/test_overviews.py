@@ -1,17 +1,13 @@
 """The overviews of SPEC §5 as services: exact rows per identity, the mobile rule, every
 filter, the refused filters with their Chinese messages, order, figures and hooks."""
 
-import sys
-import types
-from importlib.machinery import ModuleSpec
-
 import pytest
 from flask import current_app
 from sqlalchemy import DateTime, case, cast, null
 
 from app.extensions import db
 from app.models import Identity, ProspectiveApplication
-from app.services import overviews
+from app.services import consultations, overviews
 from app.services.overviews import OverviewKind
 from tests.services.overview_support import EXPECTED, FULL_MOBILES, build_world, masked
 
@@ -420,10 +416,7 @@ def test_consultation_labels_come_from_the_consultations_service(app, w, monkeyp
         asked.append(sorted(ids))
         return {pk: "已安排电话咨询" for pk in ids if pk in wanting}
 
-    module = types.ModuleType("app.services.consultations")
-    module.__spec__ = ModuleSpec("app.services.consultations", None)
-    module.status_for = status_for
-    monkeypatch.setitem(sys.modules, "app.services.consultations", module)
+    monkeypatch.setattr(consultations, "status_for", status_for)
     identity, filters = read(w, "s1_contact")
 
     rows = overviews.page_of(identity, filters, 1, 100).rows

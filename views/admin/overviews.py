@@ -8,12 +8,10 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
-from app.models import ProspectiveState
 from app.models.applications import MEMBER_LEVEL_TITLES
 from app.services import exports, overviews
 from app.services.overviews import MEMBER_STAGES, STAGE_TITLES, OverviewKind
 from views.admin.base import active_identity, page_args
-
 
 MAX_PAGE = 1_000_000
 
@@ -48,7 +46,6 @@ class OverviewView(BaseView):
         result = overviews.page_of(identity, filters, page, per_page)
         return self.render_template(
             self.template,
-            kind=self.kind,
             identity=identity,
             rows=result.rows,
             total=result.total,
@@ -59,7 +56,7 @@ class OverviewView(BaseView):
             field_choices=overviews.field_choices(),
             channel_choices=overviews.channel_choices(identity),
             levels=list(MEMBER_LEVEL_TITLES.items()),
-            states=[s for s in ProspectiveState if s != ProspectiveState.DRAFT],
+            states=overviews.SHOWN_STATES,
             stages=[(stage, STAGE_TITLES[stage]) for stage in MEMBER_STAGES],
             ignored=", ".join(filters.ignored),
         )
