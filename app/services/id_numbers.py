@@ -34,6 +34,7 @@ from flask_babel import lazy_pgettext
 
 from app.divisions import province_of_id_region
 from app.errors import DomainError
+from app.times import LOCAL_ZONE
 
 
 class IdKind(enum.StrEnum):
@@ -194,7 +195,8 @@ def id_number_problem(
         return _l("Use half-width digits and letters for the ID number.")
 
     if kind in CHECKED_KINDS:
-        return _checked_problem(kind, text, birth_date, today or dt.date.today())
+        today = today or dt.datetime.now(LOCAL_ZONE).date()
+        return _checked_problem(kind, text, birth_date, today)
     pattern, message = PATTERNS[IdKind(kind)]
     return None if pattern.fullmatch(text) else message
 

@@ -39,6 +39,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.dictionaries import ETHNIC_GROUP, ID_TYPE, POLITICAL_STATUS, SEX
 from app.divisions import divisions_under, is_division, is_province
+from app.models.members import NAME_MAX, SECTION_KEYS
 from app.services.id_numbers import (
     CHECKED_KINDS,
     EARLIEST_BIRTH,
@@ -50,15 +51,6 @@ from app.services.names import normalize_pinyin, pinyin_problem
 from app.times import LOCAL_ZONE
 from app.validation import count_chars, email_problem, mobile_problem, normalize_text
 
-SECTION_KEYS = (
-    "basic",
-    "education",
-    "work",
-    "practice",
-    "awards",
-    "development",
-    "declaration",
-)
 SECTION_TITLES = {
     "basic": _l("Basic information"),
     "education": _l("Education"),
@@ -75,7 +67,6 @@ MAX_ROWS = 20
 STORED_TEXT_MAX = 2000
 STORED_ROWS_MAX = 2 * MAX_ROWS
 
-NAME_MAX = 25
 EMPLOYER_MAX = 50
 POSITION_MAX = 50
 TITLE_MAX = 50

@@ -626,6 +626,14 @@ def allows(application: MemberApplication, action: str) -> bool:
     return action in TRANSITIONS and S(application.state) in TRANSITIONS[action][0]
 
 
+def actions_for(identity: Identity | None, application: MemberApplication) -> list[str]:
+    """The decisions the identity may take on the application now, in button order
+    (none for a look-only identity)."""
+    if not can_decide(identity):
+        return []
+    return [action for action in BACKEND_ACTIONS if allows(application, action)]
+
+
 def transition(
     application: MemberApplication,
     action: str,
@@ -634,13 +642,15 @@ def transition(
     identity_id: int | None = None,
     reason: str | None = None,
     member_number: str | None = None,
+    expected_state: str | None = None,
 ) -> MemberApplication:
     """Move an application along ``TRANSITIONS`` in one write transaction.
 
     Backend decisions (accept, return, pass, fail, register) pass the acting identity:
     the audit entry names it. ``return`` needs a reason; ``register`` takes the given
-    member number or allocates one. A refused move says what happened instead (who
-    decided, when)."""
+    member number or allocates one. With ``expected_state`` (the state the decider's
+    page showed) the move happens only from that state. A refused move says what
+    happened instead (who decided, when)."""
     if action not in TRANSITIONS:
         raise MemberError(_l("This action does not exist."))
     reason = normalize_text(reason) or None
@@ -675,6 +685,7 @@ def transition(
                 identity_id=identity_id,
                 reason=reason,
                 member_number=number,
+                expected_state=expected_state,
             )
     except IntegrityError:
         # The given member number was taken by another registration meanwhile.
@@ -692,10 +703,13 @@ def _move(
     identity_id: int | None,
     reason: str | None = None,
     member_number: str | None = None,
+    expected_state: str | None = None,
 ) -> None:
     """Inside a write transaction: the conditional UPDATE, the event, the audit entry
-    and the notices of one transition."""
+    and the notices of one transition (only from ``expected_state`` when given)."""
     sources, target = TRANSITIONS[action]
+    if expected_state is not None:
+        sources = frozenset(s for s in sources if s.value == expected_state)
     from_state = S(application.state)
     now = utcnow()
     values = {"state": target.value, "updated_at": now}
@@ -708,7 +722,7 @@ def _move(
     elif target in (S.PASSED, S.FAILED):
         values["decided_at"] = now
     elif target == S.REGISTERED:
-        if allows(application, action):
+        if S(application.state) in sources:
             member_number = _member_number(application, member_number)
         values.update(registered_at=now, member_number=member_number)
 
@@ -1067,15 +1081,24 @@ def decide(
     action: str,
     reason: str | None = None,
     member_number: str | None = None,
+    expected_state: str | None = None,
 ) -> MemberApplication:
     """受理 / 退回 / 通过评价 / 未通过 / 注册 one application of the identity's society,
-    audited; refused with who decided and when if another tab was first."""
+    audited; refused with who decided and when if another tab was first.
+
+    ``expected_state`` is the state the decider's page showed: an application moved
+    since (a colleague, another tab) is refused even where the action would still be
+    allowed from its new state (退回 from 已受理 after a 受理 meanwhile). It is checked
+    in the same conditional UPDATE as the move, so no decision slips in between."""
     if action not in BACKEND_ACTIONS:
         raise MemberError(_l("This action does not exist."))
     if not can_decide(identity):
         raise MemberForbidden()
     application = application_for(identity, application_id)
-    if not allows(application, action):
+    if not allows(application, action) or expected_state not in (
+        None,
+        application.state,
+    ):
         raise MemberError(decided_message(application))
     application = transition(
         application,
@@ -1084,6 +1107,7 @@ def decide(
         identity_id=identity.id,
         reason=reason,
         member_number=member_number,
+        expected_state=expected_state,
     )
     logger.info(
         "member application %s %s by account %s as identity %s (society %s)",

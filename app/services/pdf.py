@@ -45,14 +45,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from jinja2 import Environment
 
+from app.services.photos import CONTENT_TYPES, identify
+from app.times import format_local
+
 logger = logging.getLogger(__name__)
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 FONT_FAMILY = "Noto Sans CJK SC"
 FONT_PACKAGE = "fonts-noto-cjk"
 FALLBACK_FAMILIES = ("HanaMinA", "HanaMinB", "BabelStone Han")
@@ -69,6 +70,8 @@ PHOTO_URL = "resource:photo"
 _RENDER_LOCK = threading.Lock()
 # The photo's print size: 35×53 mm, where 413×626 px are 300 dpi.
 PHOTO_WIDTH_MM, PHOTO_HEIGHT_MM = 35, 53
+# The CSS font-family list: the main font, then the fallbacks.
+_FONTS = ", ".join(f'"{family}"' for family in (FONT_FAMILY, *FALLBACK_FAMILIES))
 
 
 class PdfUnavailable(RuntimeError):
@@ -129,7 +132,7 @@ def render_pdf(document: Document, *, generated_at: dt.datetime | None = None) -
     require_font()
     weasyprint = _weasyprint()
 
-    generated_at = (generated_at or dt.datetime.now(dt.UTC)).astimezone(TIMEZONE)
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
     resources = {}
     photo_type = None
     if document.photo:
@@ -146,7 +149,7 @@ def render_pdf(document: Document, *, generated_at: dt.datetime | None = None) -
         photo_alone=bool(resources) and not _first_fields(document),
         photo_url=PHOTO_URL,
         photo_mm=(PHOTO_WIDTH_MM, PHOTO_HEIGHT_MM),
-        fonts=", ".join(f'"{family}"' for family in (FONT_FAMILY, *FALLBACK_FAMILIES)),
+        fonts=_FONTS,
     )
     page_css = _page_css(document.applicant_name, generated_at)
 
@@ -243,11 +246,10 @@ def _fetcher(weasyprint, resources: dict[str, tuple[bytes, str]]):
 
 
 def _image_type(data: bytes) -> str:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    raise ValueError("the photo must be a JPEG or PNG file")
+    content_type = CONTENT_TYPES.get(identify(data) or "")
+    if content_type is None:
+        raise ValueError("the photo must be a JPEG or PNG file")
+    return content_type
 
 
 # --- layout ------------------------------------------------------------------------
@@ -288,7 +290,7 @@ def _page_css(applicant_name: str, generated_at: dt.datetime) -> str:
     placeholders were, and every text is a CSS string with its characters escaped."""
     applicant = _css_string(str(_l("Applicant: %(name)s", name=applicant_name)))
     generated = _css_string(
-        str(_l("Generated %(time)s", time=generated_at.strftime("%Y-%m-%d %H:%M")))
+        str(_l("Generated %(time)s", time=format_local(generated_at)))
     )
     page = str(_l("Page %(page)s of %(pages)s", page="\x01", pages="\x02"))
     tokens = []
@@ -303,9 +305,8 @@ def _page_css(applicant_name: str, generated_at: dt.datetime) -> str:
             tokens.append("counter(pages)")
         elif part:
             tokens.append(_css_string(part))
-    fonts = ", ".join(f'"{family}"' for family in (FONT_FAMILY, *FALLBACK_FAMILIES))
     return _PAGE_CSS % {
-        "fonts": fonts,
+        "fonts": _FONTS,
         "applicant": applicant,
         "page": " ".join(tokens) or '""',
         "generated": generated,

@@ -297,6 +297,17 @@ def background_warning(image: Image.Image):
     )
 
 
+def kept_photo_warning(data: bytes):
+    """``background_warning`` of a stored photo; None when the file cannot be read (it
+    is shown, not judged)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return background_warning(image)
+    except Exception as exc:  # any unreadable stored file
+        logger.warning("photo: stored file unreadable (%s)", exc.__class__.__name__)
+        return None
+
+
 # --- decoding ----------------------------------------------------------------
 
 

@@ -3,13 +3,16 @@ tests/services/review_support.py (two national societies, their super-admins, a
 platform admin), every prospective application approved through the society review,
 and helpers that fill and move member applications through the services."""
 
+import copy
 import datetime as dt
 import io
 import secrets
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask_appbuilder import Model
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from app.db import write_transaction
 from app.extensions import db
@@ -17,6 +20,7 @@ from app.models import MemberApplication, Specialty
 from app.models.base import utcnow
 from app.services import members, organisations, reviews
 from app.services.id_numbers import check_character
+from tests.services import review_support
 from tests.services.review_support import ReviewWorld, build, identity
 
 SNAPSHOT_TABLES = (
@@ -169,6 +173,82 @@ def build_world(world) -> MemberWorld:
     return MemberWorld(
         rw, specialties["电力系统"], specialties["高电压"], specialties["结构工程"]
     )
+
+
+# build_world's world, built once per database kind and restored for every later test
+# (building it, 10 applicants submitted and approved, took most of a test's time).
+# Database kind → (saved state, MemberWorld).
+_BUILT: dict[str, tuple[object, MemberWorld]] = {}
+
+
+def cached_world(app, world, tmp_path_factory) -> MemberWorld:
+    """``build_world(world)``, built on the first call per database kind and restored
+    from a saved copy on the later ones (the same rows, ids and sequences)."""
+    kind = db.engine.dialect.name
+    if kind in _BUILT:
+        saved, built = _BUILT[kind]
+        _restore(saved)
+        review_support._built_for["app"] = app  # as build_world leaves it
+        return copy.deepcopy(built)
+    built = build_world(world)
+    _BUILT[kind] = (_save(tmp_path_factory), copy.deepcopy(built))
+    return built
+
+
+def _save(tmp_path_factory):
+    """The database as build_world left it: a copy of the SQLite file, or every row and
+    sequence of PostgreSQL (whose tables the ``app`` fixture empties for each test)."""
+    db.session.remove()
+    db.engine.dispose()  # SQLite: the last connection checkpoints the WAL into the file
+    if db.engine.dialect.name == "sqlite":
+        saved = tmp_path_factory.mktemp("member_world") / "world.db"
+        shutil.copy(db.engine.url.database, saved)
+        return saved
+    with db.engine.connect() as connection:
+        rows_ = {
+            table: connection.execute(select(table)).all()
+            for table in Model.metadata.sorted_tables
+        }
+        names = connection.scalars(
+            text(
+                "SELECT sequencename FROM pg_sequences"
+                " WHERE schemaname = current_schema()"
+            )
+        ).all()
+        sequences = {
+            name: connection.execute(
+                text(f'SELECT last_value, is_called FROM "{name}"')
+            ).one()
+            for name in names
+        }
+    return rows_, sequences
+
+
+def _restore(saved) -> None:
+    db.session.remove()
+    db.engine.dispose()
+    if db.engine.dialect.name == "sqlite":
+        target = Path(db.engine.url.database)
+        for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copy(saved, target)
+        return
+    rows_, sequences = saved
+    with db.engine.begin() as connection:
+        # Rows are put back as they were, so foreign keys are not checked one by one.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table, table_rows in rows_.items():
+            if table_rows:
+                keys = [column.key for column in table.columns]
+                connection.execute(
+                    table.insert(),
+                    [dict(zip(keys, row, strict=True)) for row in table_rows],
+                )
+        for name, (last_value, is_called) in sequences.items():
+            connection.execute(
+                text("SELECT setval(:name, :value, :called)"),
+                {"name": f'"{name}"', "value": last_value, "called": is_called},
+            )
 
 
 def opened(w: MemberWorld, key: str) -> MemberApplication:

@@ -24,6 +24,7 @@ from app.services.id_numbers import (
     mask_id_number,
     normalize_id_number,
 )
+from app.times import LOCAL_ZONE
 
 CHECK_WRONG = "证件号码校验位不正确，请核对。"
 DATE_WRONG = "证件号码中的出生日期（第7至14位）不是有效日期。"
@@ -161,7 +162,7 @@ def test_check_id_number_refuses_a_resident_id_with_the_specific_reason(
 
 
 def test_id_number_problem_refuses_a_birth_date_after_today(app):
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = dt.datetime.now(LOCAL_ZONE).date() + dt.timedelta(days=1)
 
     problem = id_number_problem(
         IdKind.RESIDENT_ID, make_number(born=tomorrow.strftime("%Y%m%d"))

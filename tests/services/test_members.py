@@ -28,7 +28,7 @@ from app.times import LOCAL_ZONE
 from tests.services.member_support import (
     BIRTH,
     basic,
-    build_world,
+    cached_world,
     filled,
     fresh,
     id_number_of,
@@ -60,8 +60,8 @@ STATE_TITLES = {
 
 
 @pytest.fixture
-def w(app, world):
-    return build_world(world)
+def w(app, world, tmp_path_factory):
+    return cached_world(app, world, tmp_path_factory)
 
 
 def _refusal(call, kind=members.MemberError) -> members.MemberError:
@@ -929,6 +929,55 @@ def test_fail_ends_the_application(w):
     assert status.accepted and not status.passed and not status.registered
 
 
+def test_decide_refused_when_the_shown_state_is_gone(w):
+    """A page that showed 已提交 posts 退回 after a colleague accepted: 退回 is allowed
+    from 已受理 too, but not what the decider saw, so it is refused."""
+    application = submitted(w, "a1")
+    members.decide(identity(w.rw.admin1b[1]), application.id, "accept")
+    before = _events(application.id)
+
+    refused = _refusal(
+        lambda: members.decide(
+            w.admin(), application.id, "return", "补充", expected_state="submitted"
+        )
+    )
+    members.decide(
+        w.admin(), application.id, "return", "补充", expected_state="accepted"
+    )
+
+    match = ALREADY.fullmatch(text_of(refused.message))
+    assert match and match.group(3) == "已受理"
+    assert "审核员乙REVIEWERTWO" in match.group(1)
+    assert [e.action for e in _events(application.id)] == [
+        *[e.action for e in before],
+        "return",
+    ]
+    assert fresh(application.id).state == "returned"
+
+
+def test_move_from_the_expected_state_only(w):
+    """The state shown is part of the conditional UPDATE itself: a transition told to
+    expect another state than the row's does not move it (no check-then-act gap)."""
+    application = _accepted(w, "a1")
+    admin = w.admin()
+
+    refused = _refusal(
+        lambda: members.transition(
+            application,
+            "return",
+            actor_id=admin.account_id,
+            identity_id=admin.id,
+            reason="补充",
+            expected_state="submitted",
+        )
+    )
+
+    match = ALREADY.fullmatch(text_of(refused.message))
+    assert match and match.group(3) == "已受理"
+    assert fresh(application.id).state == "accepted"
+    assert _events(application.id)[-1].action == "accept"
+
+
 def test_two_tabs_deciding_at_once_one_wins(app, w):
     """Two super-admins of S1 press 通过评价 and 未通过 on the same accepted application
     at the same moment: one is taken, the other is told who decided and when."""
@@ -1316,6 +1365,7 @@ def test_open_for_twice_at_once_creates_one(app, w):
         thread.start()
     for thread in threads:
         thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
 
     assert errors == []
     assert len(opened_ids) == 2 and len(set(opened_ids)) == 1

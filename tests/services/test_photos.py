@@ -717,6 +717,11 @@ def test_check_photo_not_blue_background_is_accepted_with_a_warning(app, backgro
 
     assert result.status == PhotoStatus.ACCEPTED
     assert result.warning is not None
+    assert (
+        _text(result.warning)
+        == "照片背景看起来不是蓝色，请确认照片为申请要求的蓝色背景。"
+    )
+    assert Image.open(io.BytesIO(result.data)).size == (413, 626)
 
 
 def test_check_photo_offer_carries_the_background_warning_of_the_result(app):
@@ -724,9 +729,13 @@ def test_check_photo_offer_carries_the_background_warning_of_the_result(app):
 
     assert result.status == PhotoStatus.NEEDS_RESIZE
     assert result.warning is not None
+    assert (
+        _text(result.warning)
+        == "照片背景看起来不是蓝色，请确认照片为申请要求的蓝色背景。"
+    )
 
 
-def test_truncated_file_is_refused_after_weasyprint_was_imported():
+def test_truncated_file_is_refused_after_weasyprint_was_imported(app):
     """WeasyPrint relaxes Pillow's truncated-image flag for the whole process when it is
     imported (by a PDF copy); a photo check afterwards must still refuse a cut-off file."""
     import io
@@ -745,3 +754,6 @@ def test_truncated_file_is_refused_after_weasyprint_was_imported():
     result = photos.check_photo(cut)
 
     assert result.status == photos.PhotoStatus.REFUSED
+    assert (
+        _text(result.message) == "图片已损坏或不完整（例如上传时被截断），请重新上传。"
+    )

@@ -24,7 +24,7 @@ from app.services import accounts, members
 from tests.conftest import csrf_token, login
 from tests.services.member_support import (
     basic,
-    build_world,
+    cached_world,
     filled,
     fresh,
     member_snapshot,
@@ -38,9 +38,9 @@ SECTION_URL = "/apply/member/form/{}"
 
 
 @pytest.fixture
-def w(app, world, tmp_path):
+def w(app, world, tmp_path, tmp_path_factory):
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    return build_world(world)
+    return cached_world(app, world, tmp_path_factory)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from app.times import LOCAL_ZONE
 from tests.conftest import csrf_token, login
 from tests.services.member_support import (
     build_world,
+    cached_world,
     id_number_of,
     member_snapshot,
     opened,
@@ -55,9 +56,9 @@ class Arranged:
     """The member world (tests/services/member_support.py) with member applications:
     a1, a2, a3 and a9 of S1 and b1 of S2 submitted, a4 of S1 a draft."""
 
-    def __init__(self, app, world):
+    def __init__(self, app, world, tmp_path_factory):
         self.app = app
-        self.w = build_world(world)
+        self.w = cached_world(app, world, tmp_path_factory)
         self.rw = self.w.rw
         self.ids = {}
         for key in ("a1", "a2", "a3", "a9", "b1"):
@@ -95,8 +96,8 @@ class Arranged:
 
 
 @pytest.fixture
-def mw(app, world):
-    return Arranged(app, world)
+def mw(app, world, tmp_path_factory):
+    return Arranged(app, world, tmp_path_factory)
 
 
 def body(response) -> str:

@@ -273,7 +273,12 @@ class MemberReviewView(BaseView):
             # 学会审核's one rule of waiting and overdue (REVIEW_OVERDUE_DAYS), read
             # from ``state`` and ``submitted_at`` as for a prospective application.
             rows=[
-                (row, reviews.waiting_days(row), reviews.is_overdue(row))
+                (
+                    row,
+                    reviews.waiting_days(row),
+                    reviews.is_overdue(row),
+                    bool(members.actions_for(identity, row)),
+                )
                 for row in rows
             ],
             total=total,
@@ -298,18 +303,13 @@ class MemberReviewView(BaseView):
 
     def _page(self, identity, application, form: MemberDecisionForm):
         events = members.history(application)
-        can_decide = members.can_decide(identity)
         return self.render_template(
             "admin/members/show.html",
             identity=identity,
             application=application,
             sections=section_views(application),
             lines=[(event, members.who(event, application)) for event in events],
-            actions=[
-                action
-                for action in members.BACKEND_ACTIONS
-                if can_decide and members.allows(application, action)
-            ],
+            actions=members.actions_for(identity, application),
             action_titles=members.ACTION_TITLES,
             waiting_days=reviews.waiting_days(application),
             overdue=reviews.is_overdue(application),
@@ -373,13 +373,12 @@ class MemberReviewView(BaseView):
         if not members.can_decide(identity):
             abort(403)
         try:
-            if shown_state is not None and shown_state != application.state:
-                raise members.MemberError(members.decided_message(application))
             application = members.decide(
                 identity,
                 pk,
                 action,
                 reason=form.reason.data if action == "return" else None,
+                expected_state=shown_state,
             )
         except members.MemberError as error:
             _refuse(error)

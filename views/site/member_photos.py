@@ -17,7 +17,6 @@ import logging
 from flask import abort, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from PIL import Image
 
 from app.extensions import db
 from app.models import MemberApplication
@@ -156,14 +155,7 @@ def photo_bytes(application: MemberApplication) -> bytes | None:
 def photo_warning(application: MemberApplication) -> str | None:
     """The background warning of the kept photo (the photo is kept all the same)."""
     data = photo_bytes(application)
-    if data is None:
-        return None
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            warning = photos.background_warning(image)
-    except Exception:  # an unreadable stored file is shown, not judged
-        logger.warning("member application %s: photo unreadable", application.id)
-        return None
+    warning = photos.kept_photo_warning(data) if data is not None else None
     return str(warning) if warning else None
 
 

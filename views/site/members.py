@@ -75,8 +75,6 @@ S = MemberState
 # one more each time 添加一行 is chosen).
 EXTRA_ROWS = 1
 EXTRA_ROWS_EMPTY = 2
-# The end of these rows may stay empty: it means 至今.
-ONGOING = {"work", "practice"}
 
 
 # --- access ------------------------------------------------------------------------
@@ -123,7 +121,7 @@ def _form_url(application: MemberApplication) -> str:
 @_member_page
 def member(application: MemberApplication):
     """注册工程会员申请: the step the application is at, or the submitted application."""
-    if application.state == S.PERMITTED or application.state in members.EDITABLE_STATES:
+    if application.state in members.CHOOSING_STATES:
         return _next_step(application)
     return render_template(
         "site/members/show.html",
@@ -214,7 +212,6 @@ def member_instructions(application: MemberApplication):
             members.confirm_instructions(current_user.id)
         except members.MemberError as error:
             flash(str(error.message), "danger")
-            return _next_step(members.open_for(current_user.id))
         return _next_step(members.open_for(current_user.id))
     if application.state == S.PERMITTED and (
         application.field_id is None or application.specialty_id is None
@@ -408,11 +405,8 @@ def _section_page(
             flash(message, "danger")
         context.update(_basic_context(application, form))
     elif key == "declaration":
-        accepted = values.get("accepted")
-        context["accepted"] = accepted is True or (
-            isinstance(accepted, str)
-            and accepted.strip().lower() in ("1", "on", "true")
-        )
+        checked, _errors = members.check_section("declaration", values)
+        context["accepted"] = checked["accepted"]
         context["form"] = form or DeclarationForm(formdata=None)
         context["declaration"] = declaration_text()
     else:
@@ -427,7 +421,7 @@ def _section_page(
             extra=extra,
             specs=ROW_FIELDS[key],
             labels=ROW_LABELS[key],
-            ongoing=key in ONGOING,
+            ongoing=_ongoing(key),
             max_rows=MAX_ROWS,
             blank=empty_row(key),
         )
@@ -609,7 +603,7 @@ def _document(
             cells = []
             for spec in specs:
                 value = row.get(spec.name) or ""
-                if not value and spec.name == "end" and key in ONGOING:
+                if not value and spec.name == "end" and _ongoing(key):
                     value = _("Present")
                 cells.append(value)
             rows.append(cells)
@@ -681,8 +675,17 @@ def member_application_card() -> dict | None:
     if application is None:
         if not applications.has_member_permission(current_user.id):
             return None
-        return {"application": None, "events": []}
-    return {"application": application, "events": members.history(application)}
+        return {"application": None, "events": [], "editable": True}
+    return {
+        "application": application,
+        "events": members.history(application),
+        "editable": application.state in members.CHOOSING_STATES,
+    }
+
+
+def _ongoing(key: str) -> bool:
+    """Whether the rows of section ``key`` may leave their end empty (至今)."""
+    return any(spec.name == "end" and not spec.required for spec in ROW_FIELDS[key])
 
 
 def _number(value) -> int | None:

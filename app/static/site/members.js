@@ -28,7 +28,6 @@
   function countChars(value) {
     return Array.from(value.replace(/\r\n?/g, "\n").replace(TRIM, "")).length;
   }
-  window.countMemberChars = countChars; // for the browser tests
 
   function bindCounter(counter) {
     var input = byId(counter.getAttribute("data-count-for"));
