@@ -6,6 +6,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The suite runs on every core (pytest-xdist), a test module per worker: a module's
+# cached worlds are built once.
+PYTEST_ARGS ?= -n auto --dist loadfile
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
 .PHONY: run test setup translations browser fonts lint bench clean
@@ -21,7 +24,7 @@ setup: $(STAMP) translations
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
-	$(BIN)/python -c "import flask_appbuilder, playwright, hypothesis"
+	$(BIN)/python -c "import flask_appbuilder, playwright, hypothesis, xdist"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
