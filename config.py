@@ -77,6 +77,9 @@ class Config:
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     # Files the platform admin uploads as site content (guide PDF, videos).
     SITE_FILE_MAX_BYTES = 100 * 1024 * 1024
+    # The largest request body read (Flask answers 413 above it): room for the largest
+    # upload a form takes (a result spreadsheet of 5 MB, a photo of 2 MB) with its form.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PASSWORD_TOKEN_HOURS = 72
     # Private files of the applicants (the 照片), named by random tokens; see
     # app/services/uploads.py. Never served as static files.

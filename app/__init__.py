@@ -90,8 +90,10 @@ def _register_request_hooks(app: Flask) -> None:
         # hold a context), Flask-Login would reuse the previous request's user.
         g.pop("_login_user", None)
         g.pop("user", None)
-        # Flask-Babel caches the request's locale in g as well (a language switch).
+        # Flask-Babel caches the request's locale in g as well (a language switch), and
+        # Flask-WTF the session's CSRF token (another client's session).
         g.pop("_flask_babel", None)
+        g.pop("csrf_token", None)
 
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_user)
 
@@ -157,6 +159,18 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(403, _page("errors/403.html", 403))
     app.register_error_handler(404, _page("errors/404.html", 404))
     app.register_error_handler(500, _page("errors/500.html", 500))
+
+    @app.errorhandler(413)
+    def _too_large(error):
+        # The body was not read: a page of its own, without the layouts (they read the
+        # logged-in user, not known yet when a before-request hook read the form).
+        from flask_babel import get_locale
+
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify({"status": 413}), 413
+        locale = get_locale()
+        language = "en" if locale is not None and locale.language == "en" else "zh-CN"
+        return render_template("errors/413.html", language=language), 413
 
     from flask_wtf.csrf import CSRFError
 

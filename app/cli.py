@@ -1,5 +1,7 @@
 """Flask CLI commands for operators and scripted set-up."""
 
+import datetime as dt
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -9,7 +11,15 @@ from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Channel, IdentityKind, Society
-from app.services import accounts, channels, demo, organisations, outbox
+from app.services import (
+    accounts,
+    channels,
+    demo,
+    members,
+    organisations,
+    outbox,
+    uploads,
+)
 from app.setup import print_demo_accounts
 
 
@@ -23,6 +33,7 @@ def register(app: Flask) -> None:
     channel_cli = AppGroup("channels", help="Channels and their quota figures.")
     demo_cli = AppGroup("demo", help="Demo data.")
     outbox_cli = AppGroup("outbox", help="Outgoing messages.")
+    uploads_cli = AppGroup("uploads", help="Private uploaded files.")
 
     @account_cli.command("create")
     @click.option("--name", required=True)
@@ -98,5 +109,29 @@ def register(app: Flask) -> None:
         """Send failed messages again."""
         click.echo(f"{outbox.retry_failed()} messages retried")
 
-    for group in (account_cli, society_cli, channel_cli, demo_cli, outbox_cli):
+    @uploads_cli.command("sweep")
+    @click.option(
+        "--hours",
+        type=click.IntRange(min=1),
+        default=24,
+        show_default=True,
+        help="Remove only files written more than this many hours ago.",
+    )
+    def sweep_uploads(hours: int):
+        """Remove photo files no application names (unconfirmed previews)."""
+        result = uploads.sweep(
+            "photo", members.photo_keys(), dt.timedelta(hours=hours)
+        )
+        click.echo(
+            f"photo files: {result.seen}, kept {result.kept}, removed {result.removed}"
+        )
+
+    for group in (
+        account_cli,
+        society_cli,
+        channel_cli,
+        demo_cli,
+        outbox_cli,
+        uploads_cli,
+    ):
         app.cli.add_command(group)

@@ -90,8 +90,15 @@ def database_url(request, tmp_path, sqlite_template):
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, tmp_path):
+    # Private files (photos) go to the test's own folder, never to instance/uploads.
+    app = create_app(
+        "test",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        },
+    )
     if database_url.startswith("postgresql"):
         _truncate_postgres(app)
     ctx = app.app_context()

@@ -14,14 +14,22 @@ reach outside ``UPLOAD_DIR``. Files are created 0600 in folders 0700.
 
 Who may read a file is decided by the view that serves it, with ``may_read``; the view
 sends the bytes itself (no public URL).
+
+Files that no row names any more (a scale or crop preview the applicant never confirmed,
+a write cut short) are removed by ``sweep`` once they are old enough that no request can
+still be about to name them (``flask uploads sweep``, run daily by the operator).
 """
 
 import builtins
+import datetime as dt
 import logging
 import os
 import re
 import secrets
 import tempfile
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -97,6 +105,58 @@ def delete(key: str) -> bool:
         return False
     logger.info("upload %s deleted", key)
     return True
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What ``sweep`` found: files of the kind, the ones kept, the ones removed."""
+
+    seen: int
+    kept: int
+    removed: int
+
+
+def sweep(
+    kind: str, referenced: Collection[str], older_than: dt.timedelta
+) -> SweepResult:
+    """Remove the files of ``kind`` that no key in ``referenced`` names and that were
+    written more than ``older_than`` ago (and unfinished ``.tmp-`` writes as old).
+
+    A younger file is kept even when unnamed: a preview waits in its applicant's
+    session for 确认, and a photo is written a moment before its row names it."""
+    if not KIND_RE.fullmatch(kind):
+        raise ValueError(f"invalid upload kind {kind!r}")
+    folder = upload_dir() / kind
+    cutoff = time.time() - older_than.total_seconds()
+    names = set(referenced)
+    seen = kept = removed = 0
+    if not folder.is_dir():
+        return SweepResult(0, 0, 0)
+    for shard in sorted(folder.iterdir()):
+        if not shard.is_dir():
+            continue
+        for path in sorted(shard.iterdir()):
+            if not path.is_file():
+                continue
+            key = f"{kind}/{shard.name}/{path.name}"
+            is_file_of_key = is_key(key)
+            if is_file_of_key:
+                seen += 1
+            if (is_file_of_key and key in names) or path.stat().st_mtime > cutoff:
+                kept += is_file_of_key
+                continue
+            if not is_file_of_key and not path.name.startswith(".tmp-"):
+                continue  # not ours: left alone
+            _unlink_quietly(str(path))
+            removed += is_file_of_key
+    logger.info(
+        "uploads sweep of %s: %d files, %d kept, %d unnamed removed",
+        kind,
+        seen,
+        kept,
+        removed,
+    )
+    return SweepResult(seen=seen, kept=kept, removed=removed)
 
 
 def is_key(value: str) -> bool:

@@ -1,9 +1,11 @@
 """Private file storage of app/services/uploads.py: random sharded names, atomic writes,
 keys that cannot leave UPLOAD_DIR, and who may read a file."""
 
+import datetime as dt
 import os
 import stat
 import threading
+import time
 
 import pytest
 
@@ -267,3 +269,46 @@ def test_may_read_without_a_society_allows_no_society_admin():
         owner_account_id=OWNER,
         society_id=None,
     )
+
+
+# --- sweep: files no row names ------------------------------------------------------
+
+
+def _age(root, key: str, hours: float) -> None:
+    """Make the file of ``key`` look written ``hours`` ago."""
+    then = time.time() - hours * 3600
+    os.utime(root / key, (then, then))
+
+
+def test_sweep_removes_only_old_unnamed_files(app, tmp_path):
+    root = tmp_path / "uploads"
+    named_old = uploads.store(b"kept photo", "photo")
+    unnamed_old = uploads.store(b"abandoned preview", "photo")
+    unnamed_new = uploads.store(b"preview waiting for confirm", "photo")
+    other_kind = uploads.store(b"another kind", "other")
+    for key in (named_old, unnamed_old, other_kind):
+        _age(root, key, 25)
+    _age(root, unnamed_new, 23)
+    leftover = root / unnamed_old.rsplit("/", 1)[0] / ".tmp-cut-short"
+    leftover.write_bytes(b"half")
+    stranger = root / named_old.rsplit("/", 1)[0] / "README"
+    stranger.write_bytes(b"not ours")
+    for path in (leftover, stranger):
+        os.utime(path, (time.time() - 90_000, time.time() - 90_000))
+
+    result = uploads.sweep("photo", {named_old}, dt.timedelta(hours=24))
+
+    assert result == uploads.SweepResult(seen=3, kept=2, removed=1)
+    assert uploads.exists(named_old) and uploads.exists(unnamed_new)
+    assert not uploads.exists(unnamed_old)
+    assert uploads.exists(other_kind)  # another kind is not looked at
+    assert not leftover.exists()  # an unfinished write as old goes too
+    assert stranger.exists()  # a file that is not a stored key is left alone
+
+
+def test_sweep_of_an_empty_store_and_a_bad_kind(app):
+    assert uploads.sweep("photo", set(), dt.timedelta(hours=1)) == uploads.SweepResult(
+        0, 0, 0
+    )
+    with pytest.raises(ValueError):
+        uploads.sweep("../photo", set(), dt.timedelta(hours=1))
