@@ -99,7 +99,12 @@ def email_problem(value: str | None):
     """None when ``value`` looks like a deliverable address, else the message."""
     if not value:
         return _l("Enter an e-mail address.")
-    if len(value) > EMAIL_MAX or not EMAIL_RE.fullmatch(value) or value != value.strip():
+    if (
+        len(value) > EMAIL_MAX
+        or not EMAIL_RE.fullmatch(value)
+        or value != value.strip()
+        or hidden_characters_problem(value, multiline=False) is not None
+    ):
         return _l("Enter a valid e-mail address, for example name@example.com.")
     return None
 

@@ -175,6 +175,10 @@ class MemberApplication(TimestampMixin, Model):
     photo_height: Mapped[int | None] = mapped_column(Integer)
     photo_bytes: Mapped[int | None] = mapped_column(Integer)
     photo_uploaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A scaled or cropped preview waiting for the applicant's 确认 (key, content type,
+    # bytes, file name, the offer's message and warning); one at most, kept here and not
+    # in the session so that a replayed cookie cannot leave files behind or delete one.
+    photo_offer: Mapped[dict | None] = mapped_column(JSON)
 
     member_number: Mapped[str | None] = mapped_column(String(MEMBER_NUMBER_MAX))
     return_reason: Mapped[str | None] = mapped_column(String(REASON_MAX))

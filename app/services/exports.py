@@ -83,6 +83,14 @@ def clean_cell(value) -> tuple[str, bool]:
     return text, text.lstrip().startswith(FORMULA_STARTS)
 
 
+def _described(filters) -> str:
+    """The filters applied, as a line in the export's language (姓名：张三；状态：已提交)."""
+    return str(_l("; ")).join(
+        str(_l("%(label)s: %(value)s", label=label, value=value))
+        for label, value in filters
+    )
+
+
 def local_time(value: dt.datetime) -> dt.datetime:
     """A stored (naive UTC) time as the naive Asia/Shanghai time written to the file."""
     return to_local(value).replace(tzinfo=None)
@@ -135,9 +143,7 @@ class SheetWriter:
                 "title": clean_cell(title)[0],
                 "author": clean_cell(exporter)[0],
                 "subject": clean_cell(identity)[0],
-                "comments": clean_cell(
-                    "; ".join(f"{label}: {value}" for label, value in filters)
-                )[0],
+                "comments": clean_cell(_described(filters))[0],
                 "created": now,
             }
         )
@@ -148,12 +154,13 @@ class SheetWriter:
 
         self._text(0, 0, title, self.bold)
         self._text(1, 0, str(_l("Exported by")), self.bold)
-        self._text(1, 1, f"{exporter} ({identity})")
+        self._text(
+            1, 1, str(_l("%(name)s (%(identity)s)", name=exporter, identity=identity))
+        )
         self._text(2, 0, str(_l("Exported at (Beijing time)")), self.bold)
         self.sheet.write_datetime(2, 1, local_time(now), self.time_format)
         self._text(3, 0, str(_l("Filters")), self.bold)
-        described = "; ".join(f"{label}: {value}" for label, value in filters)
-        self._text(3, 1, described or str(_l("None (all rows)")))
+        self._text(3, 1, _described(filters) or str(_l("None (all rows)")))
         for index, column in enumerate(columns):
             self._text(HEADER_ROW, index, str(column.title), self.header_format)
         self.rows = 0

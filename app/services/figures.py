@@ -18,13 +18,15 @@ Whose rows (app/scoping.py):
 The funnel (分配推荐码 → 已分享 → 已使用/已提交 → 已通过 → 已注册) is drawn from the first two
 groups: "used/submitted" counts the applications submitted and not withdrawn (a
 society-route application has no code; a withdrawn one gave its code back), "approved"
-those approved, "registered" is 0 until the member application exists (issue 5).
+those approved, "registered" those whose member application was registered (注册,
+app/services/members.py), counted in the applications' query.
 """
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import (
@@ -32,6 +34,8 @@ from app.models import (
     CodeState,
     Identity,
     IdentityKind,
+    MemberApplication,
+    MemberState,
     ProspectiveApplication,
     ProspectiveState,
     ReferralCode,
@@ -156,24 +160,38 @@ def _applications_where(identity: Identity) -> list:
     return conditions
 
 
-def application_counts(identity: Identity) -> dict[str, int]:
-    """Submitted applications in the identity's scope by state (one query)."""
+def application_counts(identity: Identity) -> tuple[dict[str, int], int]:
+    """Submitted applications in the identity's scope by state, and how many of them
+    became registered members (one query)."""
+    registered = aliased(MemberApplication)
     rows = db.session.execute(
-        select(ProspectiveApplication.state, func.count())
+        select(
+            ProspectiveApplication.state, func.count(), func.count(registered.id)
+        )
+        .outerjoin(
+            registered,
+            and_(
+                registered.prospective_application_id == ProspectiveApplication.id,
+                registered.state == MemberState.REGISTERED.value,
+            ),
+        )
         .where(*_applications_where(identity))
         .group_by(ProspectiveApplication.state)
-    )
-    return {state: int(number) for state, number in rows}
+    ).all()
+    states = {state: int(number) for state, number, _members in rows}
+    return states, sum(int(members) for _state, _number, members in rows)
 
 
-def funnel(codes: CodeCounts, states: dict[str, int]) -> list[FunnelStage]:
+def funnel(
+    codes: CodeCounts, states: dict[str, int], registered: int
+) -> list[FunnelStage]:
     """The stages from codes to registered members, each with its share of the widest."""
     values = {
         "allocated": codes.allocated,
         "shared": codes.shared,
         "submitted": sum(states.get(s.value, 0) for s in SUBMITTED_STATES),
         "approved": states.get(S.APPROVED.value, 0),
-        "registered": 0,  # the member application arrives with issue 5
+        "registered": registered,
     }
     widest = max(values.values()) or 1
     return [
@@ -190,8 +208,10 @@ def funnel(codes: CodeCounts, states: dict[str, int]) -> list[FunnelStage]:
 def home_figures(identity: Identity) -> HomeFigures:
     """The figures of the identity's home page: two queries, three for a super-admin."""
     codes = code_counts(identity)
-    states = application_counts(identity)
-    result = HomeFigures(codes=codes, states=states, funnel=funnel(codes, states))
+    states, registered = application_counts(identity)
+    result = HomeFigures(
+        codes=codes, states=states, funnel=funnel(codes, states, registered)
+    )
     if identity.kind == IdentityKind.SOCIETY_ADMIN:
         result.consultations = consultations.count_by_step(identity)
     return result

@@ -32,6 +32,7 @@ WTForms' FieldList naming), errors of the whole list ``rows``.
 """
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -49,7 +50,13 @@ from app.services.id_numbers import (
 )
 from app.services.names import normalize_pinyin, pinyin_problem
 from app.times import LOCAL_ZONE
-from app.validation import count_chars, email_problem, mobile_problem, normalize_text
+from app.validation import (
+    count_chars,
+    email_problem,
+    hidden_characters_problem,
+    mobile_problem,
+    normalize_text,
+)
 
 SECTION_TITLES = {
     "basic": _l("Basic information"),
@@ -74,6 +81,8 @@ ADDRESS_MAX = 100
 CONTRIBUTION_MAX = 500
 HOURS_MAX = 2000
 TRUE_VALUES = ("1", "true", "on", "yes", True)
+# 出生日期 as a date field sends it: 1985-06-15 (not an ISO week date like 1985-W24-6).
+BIRTH_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 BASIC_FIELDS = (
     "name",
@@ -221,8 +230,23 @@ def _flag(value) -> bool:
 
 
 def _has_control(value: str, multiline: bool) -> bool:
+    """Control characters, or in one-line text any line break (U+2028 and U+2029
+    included)."""
     allowed = "\n\t" if multiline else ""
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
+    return any(
+        (unicodedata.category(ch) == "Cc" and ch not in allowed)
+        or (not multiline and unicodedata.category(ch) in ("Zl", "Zp"))
+        for ch in value
+    )
+
+
+def _text_problem(value: str, multiline: bool):
+    """Why a typed text cannot be kept as it is: line breaks or control characters where
+    they are not allowed, or invisible formatting characters (zero-width spaces,
+    direction overrides) that would make a name show other than it is held."""
+    if _has_control(value, multiline):
+        return _l("Line breaks and control characters are not allowed here.")
+    return hidden_characters_problem(value, multiline=multiline)
 
 
 def _length_message(maximum: int, length: int):
@@ -282,10 +306,8 @@ def _line(result: _Result, name: str, maximum: int) -> None:
     value = result.values[name]
     if not value:
         result.fail(name, _REQUIRED[name])
-    elif _has_control(value, False):
-        result.fail(
-            name, _l("Line breaks and control characters are not allowed here.")
-        )
+    elif problem := _text_problem(value, False):
+        result.fail(name, problem)
     elif count_chars(value) > maximum:
         result.fail(name, _length_message(maximum, count_chars(value)))
 
@@ -304,7 +326,7 @@ def _birth_date(result: _Result) -> dt.date | None:
         result.fail("birth_date", _REQUIRED["birth_date"])
         return None
     try:
-        if len(value) != 10:
+        if not BIRTH_DATE_RE.fullmatch(value):
             raise ValueError(value)
         born = dt.date.fromisoformat(value)
     except ValueError:
@@ -406,10 +428,8 @@ def _check_rows(key: str, raw: dict, result: _Result) -> None:
                             maximum=HOURS_MAX,
                         ),
                     )
-            elif _has_control(value, spec.multiline):
-                result.fail(
-                    name, _l("Line breaks and control characters are not allowed here.")
-                )
+            elif problem := _text_problem(value, spec.multiline):
+                result.fail(name, problem)
             elif count_chars(value) > spec.maximum:
                 result.fail(name, _length_message(spec.maximum, count_chars(value)))
         if "start" in months and "end" in months and months["end"] < months["start"]:

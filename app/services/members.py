@@ -30,6 +30,7 @@ import datetime as dt
 import io
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -464,13 +465,54 @@ def set_photo(
         application.photo_content_type = content_type
         application.photo_width, application.photo_height = width, height
         application.photo_bytes = size
-        application.photo_name = (name or "")[:255] or None
+        application.photo_name = _file_name(name)
         application.photo_uploaded_at = utcnow()
         _recheck_basic(application)
     logger.info(
         "member application %s photo set by account %s", application.id, account_id
     )
     return previous
+
+
+def _photo_file_kept(application: MemberApplication) -> bool:
+    """The photo the application names is still stored (a file lost since is not a
+    photo: 基本情况 is incomplete until another is uploaded)."""
+    key = application.photo_key
+    return not key or (uploads.is_key(key) and uploads.exists(key))
+
+
+def set_photo_offer(account_id: int, offer: dict) -> str | None:
+    """Keep a scaled or cropped preview waiting for 确认 (``offer`` holds its ``key``),
+    in place of any earlier one; return the key of the one it replaces (the caller
+    deletes that file), None when there was none."""
+    if not uploads.is_key(offer.get("key")):
+        raise MemberError(_l("Upload the photo again."), field="photo")
+    with write_transaction():
+        application = _own_for_update(account_id, EDITABLE_STATES)
+        previous = (application.photo_offer or {}).get("key")
+        application.photo_offer = dict(offer)
+    return previous if previous not in (offer["key"], application.photo_key) else None
+
+
+def take_photo_offer(account_id: int) -> dict | None:
+    """The preview waiting for 确认, no longer waiting (for 确认 or 取消, or before
+    another upload); None when there was none."""
+    with write_transaction():
+        application = _own_for_update(account_id, EDITABLE_STATES)
+        offer = application.photo_offer
+        application.photo_offer = None
+    if not isinstance(offer, dict) or offer.get("key") == application.photo_key:
+        return None
+    return offer
+
+
+def _file_name(name: str | None) -> str | None:
+    """The uploaded file's name as kept (metadata only): without control or invisible
+    characters, at most 255 characters."""
+    kept = "".join(
+        ch for ch in (name or "") if unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+    return kept.strip()[:255] or None
 
 
 def clear_photo(account_id: int) -> str | None:
@@ -487,6 +529,18 @@ def clear_photo(account_id: int) -> str | None:
         "member application %s photo removed by account %s", application.id, account_id
     )
     return previous
+
+
+def photo_keys() -> set[str]:
+    """The stored files that applications name as their 照片 (``uploads.sweep`` keeps
+    them)."""
+    return set(
+        db.session.scalars(
+            select(MemberApplication.photo_key).where(
+                MemberApplication.photo_key.is_not(None)
+            )
+        )
+    )
 
 
 def _recheck_basic(application: MemberApplication) -> None:
@@ -582,6 +636,8 @@ def submit(account_id: int) -> MemberApplication:
                 incomplete.append(key)
                 continue
             _values, errors = check_section(key, section.data, application=application)
+            if key == "basic" and not _photo_file_kept(application):
+                errors["photo"] = _l("Upload your photo.")
             section.complete = not errors
             if errors:
                 incomplete.append(key)
@@ -629,7 +685,7 @@ def allows(application: MemberApplication, action: str) -> bool:
 def actions_for(identity: Identity | None, application: MemberApplication) -> list[str]:
     """The decisions the identity may take on the application now, in button order
     (none for a look-only identity)."""
-    if not can_decide(identity):
+    if not can_decide(identity) or reviews.is_own(identity, application):
         return []
     return [action for action in BACKEND_ACTIONS if allows(application, action)]
 
@@ -821,7 +877,9 @@ def who(event: MemberEvent, application: MemberApplication) -> str:
         if identity is not None:
             return _("%(name)s (%(identity)s)", name=name, identity=str(identity))
     if event.actor_id is not None and event.actor_id == application.applicant_id:
-        return _("%(name)s (applicant)", name=name)
+        # The name on the application: the account of one who registered by e-mail
+        # has only the e-mail's first part as its name.
+        return _("%(name)s (applicant)", name=application.name or name)
     return name
 
 
@@ -847,6 +905,34 @@ def decided_message(application: MemberApplication) -> str:
         state=state,
         who=who(event, application),
         when=format_datetime(event.at.replace(tzinfo=dt.UTC), "yyyy-MM-dd HH:mm"),
+    )
+
+
+# How far along each state is: an action refused from a state as far as its target or
+# further was taken (or overtaken) already; from an earlier one it is not possible yet.
+_PROGRESS = {
+    S.PERMITTED: 0,
+    S.DRAFT: 1,
+    S.SUBMITTED: 2,
+    S.RETURNED: 2,
+    S.ACCEPTED: 3,
+    S.PASSED: 4,
+    S.FAILED: 4,
+    S.REGISTERED: 5,
+}
+
+
+def refused_message(application: MemberApplication, action: str) -> str:
+    """Why ``action`` is not possible on the application now: who handled it and when
+    when it is past that point, else that its state does not allow it (注册 on an
+    application 已受理 but not yet 通过评价)."""
+    target = TRANSITIONS[action][1]
+    if _PROGRESS[S(application.state)] >= _PROGRESS[target]:
+        return decided_message(application)
+    return _(
+        "This application is %(state)s: %(action)s is not possible from that state; the action was not taken.",
+        state=application.state_title,
+        action=ACTION_TITLES[action],
     )
 
 
@@ -1095,11 +1181,12 @@ def decide(
     if not can_decide(identity):
         raise MemberForbidden()
     application = application_for(identity, application_id)
-    if not allows(application, action) or expected_state not in (
-        None,
-        application.state,
-    ):
+    if reviews.is_own(identity, application):
+        raise MemberError(reviews.OWN_APPLICATION)
+    if expected_state not in (None, application.state):
         raise MemberError(decided_message(application))
+    if not allows(application, action):
+        raise MemberError(refused_message(application, action))
     application = transition(
         application,
         action,
@@ -1123,6 +1210,10 @@ def decide(
 # --- bulk import of results --------------------------------------------------------
 
 IMPORT_MAX_ROWS = 2000
+# What is read of the first sheet: its first columns (the template has five) and its
+# first rows (the data rows, the header and room for blank lines between them).
+IMPORT_MAX_COLUMNS = 26
+IMPORT_MAX_SHEET_ROWS = IMPORT_MAX_ROWS + 200
 ROW_NUMBER = "_row"
 # Column titles (as in the template, and in English) → what they hold.
 COLUMNS = {
@@ -1211,7 +1302,17 @@ def read_workbook(stream) -> list[dict]:
         sheet = workbook.worksheets[0]
         header: dict[int, str] | None = None
         rows = []
-        for row_no, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells_read = sheet.iter_rows(max_col=IMPORT_MAX_COLUMNS, values_only=True)
+        for row_no, cells in enumerate(cells_read, start=1):
+            if row_no > IMPORT_MAX_SHEET_ROWS:
+                # A sheet may declare a million rows in a few bytes: reading stops here.
+                raise MemberError(
+                    _l(
+                        "Import at most %(count)d rows at a time.",
+                        count=IMPORT_MAX_ROWS,
+                    ),
+                    field="file",
+                )
             texts = [_cell(value) for value in cells]
             if not any(texts):
                 continue

@@ -133,6 +133,20 @@ def max_bytes() -> int:
     return MAX_BYTES
 
 
+def size_problem(size: int):
+    """The refusal of an upload of ``size`` bytes over ``max_bytes()``, else None (the
+    caller may know the size before reading the file)."""
+    limit = max_bytes()
+    if size <= limit:
+        return None
+    return _l(
+        "The photo must be at most %(megabytes)s MB (%(limit)s bytes); this file has %(size)s bytes.",
+        megabytes=f"{limit / (1024 * 1024):g}",
+        limit=f"{limit:,}",
+        size=f"{size:,}",
+    )
+
+
 def identify(data: bytes) -> str | None:
     """'jpeg' or 'png' by the file's signature, the name of another known format, or
     None when the signature is unknown."""
@@ -314,18 +328,11 @@ def kept_photo_warning(data: bytes):
 def _decode(data: bytes):
     """(image as displayed, 'jpeg' | 'png', size as displayed), or the refusal as a
     PhotoResult. A large JPEG's image is a reduced decode: its size is not the photo's."""
-    limit = max_bytes()
     if not data:
         return _refused(_l("The file is empty: choose the photo again."))
-    if len(data) > limit:
-        return _refused(
-            _l(
-                "The photo must be at most %(megabytes)s MB (%(limit)s bytes); this file has %(size)s bytes.",
-                megabytes=f"{limit / (1024 * 1024):g}",
-                limit=f"{limit:,}",
-                size=f"{len(data):,}",
-            )
-        )
+    problem = size_problem(len(data))
+    if problem is not None:
+        return _refused(problem)
 
     kind = identify(data)
     if kind not in ("jpeg", "png"):

@@ -381,12 +381,28 @@ def application_for(identity: Identity, application_id) -> ProspectiveApplicatio
     return application
 
 
+# A super-admin who is also an applicant of their own society never decides their own
+# application (nor, in app/services/members.py, their member application).
+OWN_APPLICATION = _l(
+    "You cannot handle your own application: another super-admin of the society decides it."
+)
+
+
+def is_own(identity: Identity | None, application) -> bool:
+    """The application (prospective or member) is the identity's account's own."""
+    return identity is not None and application.applicant_id == identity.account_id
+
+
 def is_decidable(
     identity: Identity | None, application: ProspectiveApplication
 ) -> bool:
     """The identity may decide and the state machine still takes a decision (the
     decision buttons and the bulk selection show then)."""
-    return can_decide(identity) and applications.allows(application, "approve")
+    return (
+        can_decide(identity)
+        and not is_own(identity, application)
+        and applications.allows(application, "approve")
+    )
 
 
 @dataclass
@@ -412,7 +428,9 @@ def _who(event: ApplicationEvent, application: ProspectiveApplication) -> str:
         if identity is not None:
             return _("%(name)s (%(identity)s)", name=name, identity=str(identity))
     if event.actor_id is not None and event.actor_id == application.applicant_id:
-        return _("%(name)s (applicant)", name=name)
+        # The name on the application: the account of one who registered by e-mail
+        # has only the e-mail's first part as its name.
+        return _("%(name)s (applicant)", name=application.name or name)
     return name
 
 
@@ -457,6 +475,8 @@ def decide(
     if not can_decide(identity):
         raise DecisionForbidden()
     application = application_for(identity, application_id)
+    if is_own(identity, application):
+        raise ReviewError(OWN_APPLICATION)
     if not applications.allows(application, action):
         raise ReviewError(decided_message(application))
 

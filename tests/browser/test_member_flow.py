@@ -211,8 +211,16 @@ def test_super_admin_accepts_passes_and_registers(page, browser, server, shots, 
         # 4. 通过评价 → 是否通过评价: 是.
         labels.expect(page.locator("#pass"), "通过评价", "button 通过评价")
         labels.expect(page.locator("#fail"), "未通过", "button 未通过")
+        asked = []
+
+        def accept(dialog):
+            asked.append(dialog.message)
+            dialog.accept()
+
+        page.once("dialog", accept)
         with page.expect_navigation():
             page.locator("#pass").click()
+        assert asked == [f"确定对{APPLICANT[0]}执行“通过评价”吗？此操作不可撤销。"], asked
         expect(page.locator(".alert.alert-success")).to_contain_text("已记录为通过评价")
         expect(state).to_have_attribute("data-state", "passed")
         _expect_stages(contact, prospective_id, 3)
@@ -220,8 +228,10 @@ def test_super_admin_accepts_passes_and_registers(page, browser, server, shots, 
 
         # 5. 注册 → the member number; 是否注册: 是.
         labels.expect(page.locator("#register"), "注册", "button 注册")
+        page.once("dialog", accept)
         with page.expect_navigation():
             page.locator("#register").click()
+        assert asked[-1] == f"确定对{APPLICANT[0]}执行“注册”吗？此操作不可撤销。", asked
         expect(page.locator(".alert.alert-success")).to_contain_text(
             "已注册，会员编号："
         )

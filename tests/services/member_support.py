@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_appbuilder import Model
+from PIL import Image
 from sqlalchemy import select, text, update
 
 from app.db import write_transaction
 from app.extensions import db
 from app.models import MemberApplication, Specialty
 from app.models.base import utcnow
-from app.services import members, organisations, reviews
+from app.services import members, organisations, reviews, uploads
 from app.services.id_numbers import check_character
 from tests.services import review_support
 from tests.services.review_support import ReviewWorld, build, identity
@@ -65,6 +66,23 @@ def photo_key() -> str:
     """A well-formed upload key (no file behind it: the member service keeps keys)."""
     token = secrets.token_hex(16)
     return f"photo/{token[:2]}/{token}"
+
+
+_PHOTO: list[bytes] = []
+
+
+def photo_jpeg() -> bytes:
+    """A 413×626 JPEG on a blue background (made once)."""
+    if not _PHOTO:
+        buffer = io.BytesIO()
+        Image.new("RGB", (413, 626), (40, 90, 200)).save(buffer, "JPEG", quality=85)
+        _PHOTO.append(buffer.getvalue())
+    return _PHOTO[0]
+
+
+def stored_photo_key() -> str:
+    """The key of a real 413×626 photo file in the test's UPLOAD_DIR."""
+    return uploads.store(photo_jpeg(), "photo")
 
 
 def basic(name: str = "张三", **changes) -> dict:
@@ -268,11 +286,11 @@ def filled(w: MemberWorld, key: str) -> MemberApplication:
     application = opened(w, key)
     members.set_photo(
         a.account_id,
-        photo_key(),
+        stored_photo_key(),
         content_type="image/jpeg",
         width=413,
         height=626,
-        size=80_000,
+        size=len(photo_jpeg()),
         name="证件照.jpg",
     )
     sections = valid_sections(a.name[:4])

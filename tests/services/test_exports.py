@@ -199,7 +199,7 @@ def test_the_stamp_names_the_exporter_the_time_and_the_filters(app, w):
     assert sheet["A1"].value == "拟参加工程能力评价人员总览"
     assert (sheet["A2"].value, sheet["B2"].value) == (
         "导出人",
-        "学会一联系人 (学会-渠道联系人 · 学会一甲SOCONE)",
+        "学会一联系人（学会-渠道联系人 · 学会一甲SOCONE）",
     )
     assert sheet["A3"].value == "导出时间（北京时间）"
     assert (
@@ -210,7 +210,7 @@ def test_the_stamp_names_the_exporter_the_time_and_the_filters(app, w):
     assert sheet["A4"].value == "筛选条件"
     assert (
         sheet["B4"].value
-        == "姓名: 申请人; 手机号: 136****3333; 状态: 已提交; 提交日期起: 2026-03-01"
+        == "姓名：申请人；手机号：136****3333；状态：已提交；提交日期起：2026-03-01"
     )
     assert sheet["A5"].value is None
     properties = book.properties
@@ -219,7 +219,7 @@ def test_the_stamp_names_the_exporter_the_time_and_the_filters(app, w):
         "学会一联系人",
         "学会-渠道联系人 · 学会一甲SOCONE",
     )
-    assert properties.description.startswith("姓名: 申请人; 手机号: 136****3333")
+    assert properties.description.startswith("姓名：申请人；手机号：136****3333")
     assert (
         book.custom_doc_props["rows"].value == len(table(sheet)[1]) == 1
     )  # a1, by its full number
@@ -391,7 +391,7 @@ def test_code_export_is_the_code_list(app, w):
         dt.datetime(2026, 3, 2, 0, 30),
     ]
     assert [row[0] for row in table(used_sheet)[1]] == [strings[0]]
-    assert used_sheet["B4"].value == "状态: 已使用"
+    assert used_sheet["B4"].value == "状态：已使用"
     entries = export_entries("export.codes")
     assert [
         (entry.target_type, entry.target_id, entry.after["rows"]) for entry in entries

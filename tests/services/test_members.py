@@ -5,12 +5,14 @@ registrations, the society scope, the overview figures and the bulk import of re
 (both databases)."""
 
 import datetime as dt
+import io
 import re
 import threading
+import zipfile
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.db import write_transaction
 from app.extensions import db
@@ -231,6 +233,48 @@ BASIC_RULES = [
         "email",
         "请输入有效的邮箱地址，例如name@example.com。",
     ),
+    (
+        "email-nul",
+        {"email": "zhang\x00san@example.com"},
+        "email",
+        "请输入有效的邮箱地址，例如name@example.com。",
+    ),
+    (
+        "email-zero-width",
+        {"email": "zhang\u200bsan@example.com"},
+        "email",
+        "请输入有效的邮箱地址，例如name@example.com。",
+    ),
+    (
+        "name-direction-override",
+        {"name": "张\u202e三"},
+        "name",
+        "此处不能包含控制字符或不可见的格式字符。",
+    ),
+    (
+        "employer-zero-width",
+        {"employer": "华东\u200b院"},
+        "employer",
+        "此处不能包含控制字符或不可见的格式字符。",
+    ),
+    (
+        "position-isolates",
+        {"position": "\u2066总工\u2069程师"},
+        "position",
+        "此处不能包含控制字符或不可见的格式字符。",
+    ),
+    (
+        "address-line-separator",
+        {"address": "杭州市\u2028潮王路"},
+        "address",
+        "此处不能包含换行符或控制字符。",
+    ),
+    (
+        "birth-iso-week",
+        {"birth_date": "1985-W24-6"},
+        "birth_date",
+        "请按YYYY-MM-DD格式填写日期。",
+    ),
 ]
 
 
@@ -384,6 +428,18 @@ ROW_RULES = [
             ]
         },
         {"rows-1-end": "结束时间不能早于开始时间。"},
+    ),
+    (
+        "practice-direction-override",
+        "practice",
+        rows("practice", contribution="负责\u202e设计"),
+        {"rows-0-contribution": "此处不能包含控制字符或不可见的格式字符。"},
+    ),
+    (
+        "education-line-separator",
+        "education",
+        rows("education", school="清华\u2029大学"),
+        {"rows-0-school": "此处不能包含换行符或控制字符。"},
     ),
     (
         "declaration-unchecked",
@@ -702,6 +758,25 @@ def test_photo_completes_basic(w):
     assert wrong_key.errors == {"photo": "请重新上传照片。"}
 
 
+def test_photo_file_name_is_kept_without_control_or_invisible_characters(w):
+    """The file name is metadata only; a NUL (which PostgreSQL refuses in text) or a
+    direction override never reaches the row."""
+    a = w.applicant("a1")
+    application = opened(w, "a1")
+
+    members.set_photo(
+        a.account_id,
+        photo_key(),
+        content_type="image/jpeg",
+        width=413,
+        height=626,
+        size=1000,
+        name="证件\x00照\u202e.jpg",
+    )
+
+    assert fresh(application.id).photo_name == "证件照.jpg"
+
+
 def test_progress_in_order_with_titles(w):
     application = filled(w, "a1")
 
@@ -775,6 +850,24 @@ def test_submit_sends_to_the_society(w):
 # --- the state machine --------------------------------------------------------------
 
 STATES = list(STATE_TITLES)
+# How far along each state is (退回 goes back to where 提交 was).
+REACHED = {
+    "permitted": 0,
+    "draft": 1,
+    "submitted": 2,
+    "returned": 2,
+    "accepted": 3,
+    "passed": 4,
+    "failed": 4,
+    "registered": 5,
+}
+ACTION_NAMES = {
+    "accept": "受理",
+    "return": "退回",
+    "pass": "通过评价",
+    "fail": "未通过",
+    "register": "注册",
+}
 
 
 @pytest.mark.parametrize("action", members.BACKEND_ACTIONS)
@@ -802,10 +895,20 @@ def test_backend_action_by_state(w, state, action):
         expected = members.TRANSITIONS[action][1].value
         assert fresh(application.id).state == expected
         assert len(_events(application.id)) == len(before) + 1
-    else:
+    elif REACHED[state] >= REACHED[members.TRANSITIONS[action][1].value]:
+        # As far as the action leads, or further: handled already (by hand here, so
+        # no one is named).
         error = _refusal(act)
         assert text_of(error.message) == (
             f"该申请已是“{STATE_TITLES[state]}”状态，操作未执行。"
+        )
+        assert fresh(application.id).state == state
+        assert _events(application.id) == before
+    else:
+        error = _refusal(act)
+        assert text_of(error.message) == (
+            f"该申请当前为“{STATE_TITLES[state]}”，不能执行“{ACTION_NAMES[action]}”，"
+            "本次操作未执行。"
         )
         assert fresh(application.id).state == state
         assert _events(application.id) == before
@@ -923,10 +1026,60 @@ def test_fail_ends_the_application(w):
     refused = _refusal(lambda: members.decide(admin, application.id, "register"))
 
     assert fresh(application.id).state == "failed"
-    match = ALREADY.fullmatch(text_of(refused.message))
-    assert match and match.group(3) == "未通过"
+    assert (
+        text_of(refused.message)
+        == "该申请当前为“未通过”，不能执行“注册”，本次操作未执行。"
+    )
     status = members.status_for([a.application_id])[a.application_id]
     assert status.accepted and not status.passed and not status.registered
+
+
+def test_an_action_not_reached_yet_says_so_and_one_passed_says_who(w):
+    """注册 on an application 已受理 but not 通过评价 is not possible yet (no colleague
+    was first); 受理 on one a colleague accepted names the colleague."""
+    application = _accepted(w, "a1")
+    admin = w.admin()
+    before = [event.id for event in _events(application.id)]
+
+    early = _refusal(lambda: members.decide(admin, application.id, "register"))
+    again = _refusal(lambda: members.decide(admin, application.id, "accept"))
+
+    assert (
+        text_of(early.message)
+        == "该申请当前为“已受理”，不能执行“注册”，本次操作未执行。"
+    )
+    match = ALREADY.fullmatch(text_of(again.message))
+    assert match and match.group(3) == "已受理"
+    assert [event.id for event in _events(application.id)] == before
+    assert fresh(application.id).state == "accepted"
+
+
+def test_a_super_admin_never_decides_their_own_member_application(w):
+    """An account that is both an applicant and a super-admin of the society: its own
+    application shows no buttons and every decision on it is refused."""
+    application = submitted(w, "a1")
+    admin = w.admin()
+    with write_transaction():
+        db.session.execute(
+            update(MemberApplication)
+            .where(MemberApplication.id == application.id)
+            .values(applicant_id=admin.account_id)
+        )
+    before = [event.id for event in _events(application.id)]
+
+    refused = _refusal(lambda: members.decide(admin, application.id, "accept"))
+
+    assert (
+        text_of(refused.message)
+        == "不能办理本人的申请，请由本学会的其他超级管理员办理。"
+    )
+    assert members.actions_for(admin, fresh(application.id)) == []
+    assert members.actions_for(identity(w.rw.admin1b[1]), fresh(application.id)) == [
+        "accept",
+        "return",
+    ]
+    assert [event.id for event in _events(application.id)] == before
+    assert fresh(application.id).state == "submitted"
 
 
 def test_decide_refused_when_the_shown_state_is_gone(w):
@@ -1343,6 +1496,41 @@ def test_bulk_import_refuses_other_identities_and_bad_files(w):
         "file": "第一行须为列名：申请编号或证件号码，以及结果。"
     }
     assert empty.errors == {"file": "工作簿为空。"}
+
+
+def _declaring_a_million_rows(data: bytes) -> bytes:
+    """``data`` (an .xlsx) with its sheet declaring A1:XFD1048576 and one cell in the
+    last row and column: a few bytes more that a reader would pad into 16 billion
+    cells."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode()
+                text = re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', text)
+                text = text.replace(
+                    "</sheetData>",
+                    '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is>'
+                    "</c></row></sheetData>",
+                )
+                content = text.encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_bulk_import_reads_a_bounded_part_of_the_sheet(w):
+    """A workbook declaring a million rows is refused once reading passes the rows an
+    import may hold, not read to its end."""
+    data = _declaring_a_million_rows(
+        workbook([["申请编号", "结果"], [1, "通过"]])
+    )
+    assert len(data) < 10_000
+
+    refused = _refusal(lambda: members.read_workbook(data))
+
+    assert refused.errors == {"file": "每次最多导入2000行。"}
 
 
 def test_open_for_twice_at_once_creates_one(app, w):

@@ -14,6 +14,7 @@ from app.db import write_transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import (
+    Account,
     ApplicationEvent,
     AuditEntry,
     Channel,
@@ -108,6 +109,11 @@ def test_approving_a_withdrawn_application_names_the_applicant(w, app):
         application(a.application_id), "withdraw", actor_id=a.account_id
     )
     event = _decision_events(a.application_id)[-1]
+    # Registered by e-mail: the account's name is the e-mail's first part; the
+    # applicant is named by the name on the application.
+    with write_transaction():
+        account = db.session.get(Account, a.account_id)
+        account.first_name, account.last_name = "lvqiang", ""
     before = snapshot(app)
 
     error = _refusal(
@@ -116,13 +122,35 @@ def test_approving_a_withdrawn_application_names_the_applicant(w, app):
 
     when = _local(event.at)
     assert text_of(error.message) == ALREADY.format(
-        who=f"{a.name[:25]}（申请人）", when=when, state="已撤回"
+        who=f"{application(a.application_id).name}（申请人）", when=when, state="已撤回"
     )
+    assert "lvqiang" not in text_of(error.message)
     assert snapshot(app) == before
 
 
 def _local(at: dt.datetime) -> str:
     return (at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def test_a_super_admin_never_decides_their_own_application(w, app):
+    a = w.applicants["a1"]
+    admin = identity(w.admin1[1])
+    with write_transaction():
+        db.session.execute(
+            update(ProspectiveApplication)
+            .where(ProspectiveApplication.id == a.application_id)
+            .values(applicant_id=admin.account_id)
+        )
+    before = snapshot(app)
+
+    error = _refusal(lambda: reviews.decide(admin, a.application_id, "approve"))
+
+    assert (
+        text_of(error.message) == "不能办理本人的申请，请由本学会的其他超级管理员办理。"
+    )
+    assert reviews.is_decidable(admin, application(a.application_id)) is False
+    assert reviews.is_decidable(identity(w.admin1b[1]), application(a.application_id))
+    assert snapshot(app) == before
 
 
 def test_second_decision_says_who_decided_and_when(w):

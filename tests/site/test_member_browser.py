@@ -120,10 +120,17 @@ def test_member_application_from_entry_to_submitted(page, server, w, tmp_path): 
     # 基本情况: the prefilled values, the pinyin suggestion, 籍贯 and the photo.
     page.wait_for_url("**/apply/member/form/basic")
     expect(page.locator("#mobile")).to_have_value(w.applicant("a1").mobile)
+    # A name without a suggestion says so; a later suggestion puts the rule back.
+    status = page.locator("#pinyin-status")
+    rule = status.text_content()
+    page.fill("#name", "略")
+    page.click("#suggest-pinyin")
+    expect(status).to_have_text("无法根据该姓名生成拼音，请自行填写。")
     page.fill("#name", NAME)
     page.fill("#name_pinyin", "")
     page.click("#suggest-pinyin")
     expect(page.locator("#name_pinyin")).to_have_value("OUYANG MINGYUAN")
+    expect(status).to_have_text(rule)
     page.check('input[name="sex"][value="1"]')
     page.fill("#birth_date", "1985-06-15")
     page.select_option("#political_status", "13")
@@ -144,6 +151,18 @@ def test_member_application_from_entry_to_submitted(page, server, w, tmp_path): 
         ],
     )
     shot(page, "03-basic-filled")
+    # Leaving by the progress list before saving asks first; staying keeps everything.
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    progress(page, "education").locator("a").click()
+    expect(page.locator("#position")).to_have_value("总工程师")
+    assert asked == ["确定离开此页面吗？上次保存后填写的内容将会丢失。"]
+    assert page.url.endswith("/apply/member/form/basic")
     page.click("#save-next-button")
 
     # 教育经历: one row typed, one added with JavaScript.
@@ -256,12 +275,42 @@ def test_member_application_from_entry_to_submitted(page, server, w, tmp_path): 
     text = "".join(item.extract_text() for item in PdfReader(io.BytesIO(data)).pages)
     assert NAME in text and "清华大学" in text
 
-    # 提交, then 个人中心 shows the state and its history.
+    # 提交 asks first (it cannot be changed while the society handles it), then 个人中心
+    # shows the state and its history.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#submit-button")
+    expect(page.locator("#member-document")).to_be_visible()
+    assert page.url.endswith("/apply/member/preview")  # not sent
+    confirms = []
+
+    def send(dialog):
+        confirms.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", send)
     page.click("#submit-button")
     page.wait_for_url("**/apply/center")
     expect(page.locator("#member-card")).to_have_attribute("data-state", "submitted")
     expect(page.locator("#member-card #member-history")).to_contain_text("已提交")
+    assert confirms == ["确定将申请提交给电机学会REVONE吗？学会办理期间不能修改。"], confirms
     shot(page, "06-centre-submitted")
+
+    # On a phone the submitted application fits the screen: every table row is a card
+    # of labelled lines, nothing is off to the side.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/apply/member")
+    practice = page.locator('section[data-section-title="工程实践经历"] tbody tr').first
+    labels = practice.evaluate(
+        "row => Array.from(row.cells, cell =>"
+        " getComputedStyle(cell, '::before').content)"
+    )
+    assert labels[-1] == '"本人贡献："', labels
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+    ), "the page scrolls sideways on a phone"
+    box = practice.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot(page, "07-submitted-phone")
 
     account_id = w.applicant("a1").account_id
     assert server.query(

@@ -9,6 +9,7 @@ again as typed, and the database left as it must be."""
 import datetime as dt
 import html
 import io
+import os
 import re
 from pathlib import Path
 
@@ -581,6 +582,33 @@ def test_photo_refused_at_the_field_and_nothing_kept(
     assert section_row(draft.id, "basic").complete is False
 
 
+def test_a_body_over_the_request_limit_is_refused_in_chinese_and_nothing_kept(
+    app, client, draft
+):
+    """A body over MAX_CONTENT_LENGTH (8 MB) on a page without a limit of its own (the
+    section pages have theirs, tested below) is not read: a Chinese page, nothing
+    changed."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit == 8 * 1024 * 1024
+    before = member_snapshot(app)
+    token = csrf_token(client, "/apply/member/preview")
+
+    response = client.post(
+        "/apply/member/submit",
+        data={"csrf_token": token, "padding": "x" * limit},
+        headers={"Referer": "http://localhost/apply/member/preview"},
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert (
+        "提交的内容超过 8 MB，未保存任何内容。请返回，换一个较小的文件再发送。"
+        in page
+    )
+    assert 'href="http://localhost/apply/member/preview"' in page
+    assert member_snapshot(app) == before
+
+
 def test_photo_refused_keeps_the_photo_already_kept(app, client, draft):
     post_section(client, "basic", basic(), photo=(encode(picture(), "JPEG"), "a.jpg"))
     kept = fresh(draft.id).photo_key
@@ -669,8 +697,117 @@ def test_photo_offer_cancelled_keeps_nothing(app, client, draft):
     assert client.get("/apply/member/photo/preview").status_code == 404
 
 
+def test_one_preview_waits_at_most_whatever_the_tabs_or_cookies(
+    app, client, draft, a1
+):
+    """The preview waiting for 确认 is kept on the application, not in the session: a
+    second tab (or a replayed cookie) that uploads again replaces it, so one preview
+    file exists at most, and either tab's 确认 takes the latest."""
+    other = app.test_client()
+    login(other, a1.account_id)
+    crop = encode(picture((600, 800)), "JPEG", quality=90)
+
+    for tab in (client, other, client, other):
+        offered = post_section(tab, "basic", basic(), photo=(crop, "wide.jpg"))
+        assert 'id="photo-confirm"' in offered.get_data(as_text=True)
+
+    files = upload_files(app)
+    assert len(files) == 1
+    assert fresh(draft.id).photo_offer["key"].endswith(files[0].name)
+    confirmed = post_section(client, "basic", basic(), action="confirm_photo")
+    assert confirmed.status_code == 302
+    kept = fresh(draft.id)
+    assert kept.photo_key.endswith(files[0].name) and kept.photo_offer is None
+
+
+def test_a_late_cancel_from_another_tab_never_deletes_the_kept_photo(
+    app, client, draft, a1
+):
+    other = app.test_client()
+    login(other, a1.account_id)
+    crop = encode(picture((600, 800)), "JPEG", quality=90)
+    post_section(client, "basic", basic(), photo=(crop, "wide.jpg"))
+    post_section(other, "basic", basic(), action="confirm_photo")
+    kept = fresh(draft.id).photo_key
+
+    post_section(client, "basic", basic(), action="cancel_photo")
+
+    assert fresh(draft.id).photo_key == kept
+    served = client.get(f"/apply/member/{draft.id}/photo")
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(served.data)).size == (413, 626)
+    assert len(upload_files(app)) == 1
+
+
+def test_a_kept_photo_whose_file_is_gone_makes_basic_incomplete_at_submit(
+    app, client, w, a1
+):
+    application = filled(w, "a1")
+    for path in upload_files(app):
+        path.unlink()  # lost (a disk restored without it, a mistaken clean-up)
+    token = csrf_token(client, "/apply/member/preview")
+
+    response = client.post("/apply/member/submit", data={"csrf_token": token})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "请先完成以下部分再提交：基本情况。" in page
+    assert fresh(application.id).state == "draft"
+    assert section_row(application.id, "basic").complete is False
+
+
+def test_sweep_removes_an_abandoned_preview_and_keeps_every_named_photo(
+    app, client, draft
+):
+    """An offer never confirmed leaves its preview file; ``flask uploads sweep`` removes
+    it once it is a day old, keeps the photos applications name, and a late 确认 is
+    told to upload again."""
+    post_section(client, "basic", basic(), photo=(encode(picture(), "JPEG"), "a.jpg"))
+    kept = fresh(draft.id).photo_key
+    post_section(
+        client, "basic", basic(), photo=(encode(picture((600, 800)), "JPEG"), "b.jpg")
+    )
+    files = upload_files(app)
+    assert len(files) == 2  # the kept photo and the waiting preview
+    day_ago = dt.datetime.now().timestamp() - 25 * 3600
+    for path in files:
+        os.utime(path, (day_ago, day_ago))
+
+    result = app.test_cli_runner().invoke(args=["uploads", "sweep"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "photo files: 2, kept 1, removed 1"
+    assert [path.name for path in upload_files(app)] == [kept.rsplit("/", 1)[1]]
+    late = post_section(client, "basic", basic(), action="confirm_photo")
+    assert field_error(late.get_data(as_text=True), "photo") == (
+        "预览已失效，请重新上传照片。"
+    )
+    assert fresh(draft.id).photo_key == kept
+
+
+def test_a_camera_photo_over_2_mb_is_refused_at_the_field_with_everything_kept(
+    app, client, draft
+):
+    """A 4000×6000 camera JPEG of several MB: refused at 照片 by its size (not read),
+    every other field as typed and saved."""
+    camera = _padded_jpeg(7 * 1024 * 1024)
+    typed = basic(name="李四", name_pinyin="LI SI", position="总工程师")
+
+    response = post_section(client, "basic", typed, photo=(camera, "IMG_0001.JPG"))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_error(page, "photo") == (
+        "照片不能超过 2 MB（2,097,152 字节），此文件为 7,340,032 字节。"
+    )
+    assert input_value(page, "name") == "李四" and input_value(page, "position") == "总工程师"
+    assert section_row(draft.id, "basic").data["name"] == "李四"
+    assert fresh(draft.id).photo_key is None
+    assert upload_files(app) == []
+
+
 def test_request_larger_than_any_photo_is_refused_before_it_is_read(app, client, draft):
-    huge = b"\xff\xd8\xff" + b"\0" * (7 * 1024 * 1024)
+    huge = b"\xff\xd8\xff" + b"\0" * (21 * 1024 * 1024)
     before = member_snapshot(app)
 
     response = post_section(
@@ -877,6 +1014,33 @@ def test_preview_shows_the_whole_application_and_the_pdf_holds_the_photo_and_nam
     )
     assert any(page_.images for page_ in reader.pages)
     assert fresh(application.id).state == "draft"
+
+
+def test_the_copy_cuts_a_refused_save_at_the_limits(client, w, a1):
+    """A refused save keeps up to 40 rows of 2,000 characters; the preview and the PDF
+    copy show 20 rows at most, each text cut at its limit with …, so a copy never costs
+    more to render than a complete application."""
+    filled(w, "a1")
+    long_text = "长" * 2000
+    refused = members.save_section(
+        a1.account_id, "practice", rows("practice", 40, contribution=long_text)
+    )
+    assert not refused.complete
+    assert len(section_row(refused.section.application_id, "practice").data["rows"]) == 40
+
+    page = client.get("/apply/member/preview").get_data(as_text=True)
+    pdf_response = client.get("/apply/member/pdf")
+
+    practice = re.search(
+        r'data-section-title="工程实践经历".*?</section>', page, re.S
+    ).group(0)
+    assert practice.count("<tr>") == 1 + 20  # the header and 20 rows
+    assert "长" * 500 + "…" in practice and "长" * 501 not in practice
+    assert pdf_response.status_code == 200
+    text = "".join(
+        page_.extract_text() for page_ in PdfReader(io.BytesIO(pdf_response.data)).pages
+    )
+    assert text.count("白鹤滩水电站送出工程") == 20
 
 
 def test_submit_then_centre_shows_state_and_history_then_returned_is_resubmitted(

@@ -6,13 +6,14 @@ import contextlib
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.extensions import db
-from app.models import Identity
-from app.services import figures
+from app.models import Identity, ProspectiveApplication
+from app.services import figures, members
 from tests.conftest import login
 from tests.services.consultation_support import build_consult_world
+from tests.services.member_support import set_state
 
 # Worked out by hand from the world's docstring:
 #   E1 owns 4 codes (6 − 2 given to E2): b and c used (b's was shared), the other two
@@ -116,6 +117,28 @@ def test_figures_per_identity(app, cw, who):
         "已注册",
     ]
     # One query per figure group: codes, applications (and a super-admin's consultations).
+    assert len(statements) == (3 if who.startswith("admin") else 2), statements
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_registered_members_are_counted_in_the_funnel(app, cw, who):
+    """The approved application c (E1's code, addressed to S1) registered as a member:
+    已注册 is 1 for E1, its society's contact and super-admin and the platform admin, 0
+    for E2, S2's contact and super-admin; still one query for the applications."""
+    approved = db.session.scalar(
+        select(ProspectiveApplication).where(ProspectiveApplication.state == "approved")
+    )
+    member = members.open_for(approved.applicant_id)
+    set_state(member.id, "registered")
+    identity = db.session.get(Identity, getattr(cw, who)[1])
+    _loaded = identity.channel
+
+    with app.test_request_context(), counting(app) as statements:
+        result = figures.home_figures(identity)
+
+    expected = 1 if who in ("e1_contact", "contact1", "admin1", "platform") else 0
+    assert result.funnel[-1].key == "registered"
+    assert result.funnel[-1].value == expected
     assert len(statements) == (3 if who.startswith("admin") else 2), statements
 
 

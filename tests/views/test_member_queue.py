@@ -17,11 +17,13 @@ import re
 
 import openpyxl
 import pytest
+from flask import url_for
 from sqlalchemy import func, select, update
 
 from app.db import write_transaction
 from app.extensions import db
 from app.models import (
+    Account,
     AuditEntry,
     Channel,
     IdentityKind,
@@ -35,6 +37,7 @@ from tests.conftest import csrf_token, login
 from tests.services.member_support import (
     build_world,
     cached_world,
+    fresh,
     id_number_of,
     member_snapshot,
     opened,
@@ -257,6 +260,11 @@ def test_queue_pages(app, client, mw, own_contexts, monkeypatch):
 
 def test_application_page_shows_every_section(app, client, mw, own_contexts):
     pk = mw.ids["a1"]
+    # Registered by e-mail: the account's name is the e-mail's first part; the history
+    # names the applicant by the name on the application.
+    with app.app_context(), write_transaction():
+        account = db.session.get(Account, mw.w.applicant("a1").account_id)
+        account.first_name, account.last_name = "lvqiang", ""
     login(client, *mw.rw.admin1)
     page = body(client.get(f"/member-review/{pk}"))
 
@@ -297,7 +305,10 @@ def test_application_page_shows_every_section(app, client, mw, own_contexts):
     assert buttons == ["accept", "return"]
     assert ">受理<" in page and ">退回<" in page
     # The history names the applicant's submission.
-    assert f"{mw.rw.applicants['a1'].name[:25]}（申请人）" in page
+    with app.app_context():
+        name = fresh(pk).name  # as filled: 基本情况's 姓名
+    assert f"{name}（申请人）" in page
+    assert "lvqiang" not in page
 
 
 def test_column_labels_cover_every_row_field():
@@ -341,7 +352,7 @@ def test_accept_pass_and_register_in_order(app, client, mw, own_contexts):
     )
     number = f"{mw.rw.s1_id:03d}-P-{_year()}-00001"
     assert f"{name}：已注册，会员编号：{number}。" in _flashes(page)
-    assert re.search(rf'id="member-number">会员编号: <strong>{number}</strong>', page)
+    assert re.search(rf'id="member-number">会员编号：<strong>{number}</strong>', page)
     assert 'name="action"' not in page
     assert mw.state("a1") == "registered"
     for action in ("accept", "pass", "register"):
@@ -404,18 +415,20 @@ def test_fail_ends_the_application(app, client, mw, own_contexts):
 
 
 @pytest.mark.parametrize(
-    ("state", "action"),
+    ("state", "action", "reached"),
     [
-        ("submitted", "pass"),
-        ("submitted", "register"),
-        ("accepted", "accept"),
-        ("accepted", "register"),
-        ("passed", "fail"),
+        ("submitted", "pass", False),
+        ("submitted", "register", False),
+        ("accepted", "accept", True),
+        ("accepted", "register", False),
+        ("passed", "fail", True),
     ],
 )
 def test_an_action_the_state_does_not_allow_is_refused_with_the_service_message(
-    app, client, mw, own_contexts, state, action
+    app, client, mw, own_contexts, state, action, reached
 ):
+    """An action whose point the application has passed names who handled it; one it
+    has not reached yet says that its state does not allow it (no one was first)."""
     pk = mw.ids["a1"]
     if state != "submitted":
         mw.arrange(set_state, pk, state)
@@ -429,9 +442,12 @@ def test_an_action_the_state_does_not_allow_is_refused_with_the_service_message(
     assert response.headers["Location"].endswith(f"/member-review/{pk}")
     message = _flashes(body(client.get(response.headers["Location"])))
     state_title = {"submitted": "已提交", "accepted": "已受理", "passed": "通过评价"}
-    if state == "submitted":  # moved there by the applicant
-        assert f"（{state_title[state]}），本次操作未执行。" in message
-        assert "（申请人）" in message
+    action_title = {"accept": "受理", "pass": "通过评价", "register": "注册", "fail": "未通过"}
+    if not reached:
+        assert (
+            f"该申请当前为“{state_title[state]}”，不能执行“{action_title[action]}”，"
+            "本次操作未执行。"
+        ) in message
     else:  # set by hand: no event names who
         assert f"该申请已是“{state_title[state]}”状态，操作未执行。" in message
     assert member_snapshot(app) == before
@@ -753,6 +769,26 @@ def test_template_has_the_chinese_headers(app, client, mw, own_contexts):
     # The template itself reads as an (empty) import.
     page = body(_upload(client, _token(client, "/member-import/"), response.get_data()))
     assert _field_errors(page) == {"file": ["工作簿的列名下没有数据行。"]}
+
+
+def test_import_body_over_the_request_limit_gets_a_chinese_page(
+    app, client, mw, own_contexts
+):
+    """A workbook past the 8 MB request limit is not read (its own 5 MB rule answers
+    below it): a Chinese page back to the backend, nothing written."""
+    login(client, *mw.rw.admin1)
+    token = _token(client, "/member-import/")
+    before = member_snapshot(app)
+
+    response = _upload(client, token, b"PK" + b"\x00" * (8 * 1024 * 1024))
+
+    page = body(response)
+    assert response.status_code == 413
+    assert "提交的内容超过 8 MB，未保存任何内容。请返回，换一个较小的文件再发送。" in page
+    with app.test_request_context():
+        home = url_for("HomeIndexView.index")
+    assert f'href="{home}"' in page
+    assert member_snapshot(app) == before
 
 
 def test_import_dry_run_writes_nothing_then_applies_exactly_the_valid_rows(

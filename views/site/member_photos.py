@@ -2,8 +2,10 @@
 
 An upload of exactly 413×626 px (as displayed, after the EXIF orientation) is kept at
 once; one of another size is offered scaled or cut at the centre (app/services/photos.py
-decides which): its preview is stored as a private file whose key the session keeps
-until 确认 makes it the photo, or 取消 or another upload deletes it. A refusal is
+decides which): its preview is stored as a private file whose key the application row
+keeps (``members.set_photo_offer``, under the row's lock) until 确认 makes it the photo,
+or 取消 or another upload deletes it. The session holds nothing of it, so a replayed
+cookie can neither leave files behind nor delete the kept photo. A refusal is
 shown at the field with the photo service's message. The background warning is shown
 while the photo is kept.
 
@@ -14,7 +16,7 @@ applicant), with 404 for anyone else, as for a photo that does not exist.
 import io
 import logging
 
-from flask import abort, request, send_file, session, url_for
+from flask import abort, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,10 +27,10 @@ from views.site import applicant_required, blueprint
 
 logger = logging.getLogger(__name__)
 
-PHOTO_OFFER = "member_photo_offer"  # the session's pending scaled or cropped photo
-# A request carrying a photo may hold the photo (2 MB) and the form around it; a larger
-# one is refused before it is read.
-UPLOAD_REQUEST_MAX = 3 * photos.MAX_BYTES
+# A request carrying a photo may hold a camera's photo (a 4000×6000 JPEG is 5–15 MB) and
+# the form around it: such a photo is refused at the field by its size, with everything
+# typed kept. A larger request is refused before it is read.
+UPLOAD_REQUEST_MAX = 20 * 1024 * 1024
 
 
 def photo_step(application: MemberApplication, action: str) -> str | None:
@@ -36,11 +38,10 @@ def photo_step(application: MemberApplication, action: str) -> str | None:
     the photo field, or None."""
     message = None
     if action == "confirm_photo":
-        offer = offer_of(application)
-        if offer is None:
+        offer = members.take_photo_offer(current_user.id)
+        if offer is None or not _usable(offer):
             message = _("The preview is no longer available: upload the photo again.")
         else:
-            session.pop(PHOTO_OFFER, None)
             message = keep_photo(
                 offer["key"],
                 content_type=offer["content_type"],
@@ -52,8 +53,19 @@ def photo_step(application: MemberApplication, action: str) -> str | None:
 
     upload = request.files.get("photo")
     if upload is not None and upload.filename:
+        too_large = photos.size_problem(_size_of(upload.stream))
+        if too_large is not None:
+            return str(too_large)  # not read: its size says enough
         message = take_upload(application, upload.read(), upload.filename)
     return message
+
+
+def _size_of(stream) -> int:
+    """The uploaded file's size in bytes (Werkzeug keeps it in a seekable file)."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
 
 
 def take_upload(application: MemberApplication, data: bytes, name: str) -> str | None:
@@ -77,16 +89,24 @@ def take_upload(application: MemberApplication, data: bytes, name: str) -> str |
     preview = photos.make_preview(data, result.offer)
     if not preview.accepted:
         return str(preview.message)
-    session[PHOTO_OFFER] = {
-        "account_id": current_user.id,
-        "application_id": application.id,
-        "key": uploads.store(preview.data, "photo"),
-        "content_type": preview.content_type,
-        "bytes": len(preview.data),
-        "name": name[:255],
-        "message": str(result.message),
-        "warning": str(preview.warning) if preview.warning else None,
-    }
+    key = uploads.store(preview.data, "photo")
+    try:
+        replaced = members.set_photo_offer(
+            current_user.id,
+            {
+                "key": key,
+                "content_type": preview.content_type,
+                "bytes": len(preview.data),
+                "name": name[:255],
+                "message": str(result.message),
+                "warning": str(preview.warning) if preview.warning else None,
+            },
+        )
+    except members.MemberError as error:
+        uploads.delete(key)
+        return str(error.message)
+    if replaced and uploads.is_key(replaced):
+        uploads.delete(replaced)  # an earlier preview (another tab) not confirmed
     return None
 
 
@@ -111,23 +131,23 @@ def keep_photo(key: str, *, content_type: str, size: int, name: str) -> str | No
 
 
 def offer_of(application: MemberApplication) -> dict | None:
-    """The pending scaled or cropped photo of this applicant's application."""
-    offer = session.get(PHOTO_OFFER)
-    if (
-        not isinstance(offer, dict)
-        or offer.get("account_id") != current_user.id
-        or offer.get("application_id") != application.id
-        or not uploads.is_key(offer.get("key"))
-        or not uploads.exists(offer["key"])
-    ):
+    """The scaled or cropped photo waiting for this application's 确认."""
+    offer = application.photo_offer
+    if not isinstance(offer, dict) or not _usable(offer):
+        return None
+    if offer["key"] == application.photo_key:
         return None
     return offer
 
 
+def _usable(offer: dict) -> bool:
+    return uploads.is_key(offer.get("key")) and uploads.exists(offer["key"])
+
+
 def drop_offer() -> None:
-    """Forget the pending photo and delete its file."""
-    offer = session.pop(PHOTO_OFFER, None)
-    if isinstance(offer, dict) and uploads.is_key(offer.get("key")):
+    """No preview waits any more; its file is deleted (never the kept photo)."""
+    offer = members.take_photo_offer(current_user.id)
+    if offer is not None and uploads.is_key(offer.get("key")):
         uploads.delete(offer["key"])
 
 
@@ -191,7 +211,7 @@ def member_photo(application_id: int):
 @blueprint.route("/member/photo/preview")
 @applicant_required
 def member_photo_preview():
-    """The pending scaled or cropped photo, to the applicant whose session holds it."""
+    """The scaled or cropped photo waiting for 确认, to its applicant only."""
     application = members.open_for(current_user.id)
     offer = offer_of(application) if application is not None else None
     if offer is None:

@@ -396,6 +396,9 @@ def _section_page(
         "texts": {
             "noPinyin": _("No suggestion for this name: type the pinyin yourself."),
             "failed": _("The suggestion could not be fetched now."),
+            "leave": _(
+                "Leave this page? What you typed since the last save will be lost."
+            ),
         },
     }
     if key == "basic":
@@ -590,7 +593,9 @@ def _document(
             [
                 pdf.Field(
                     str(BASIC_LABELS[name]),
-                    shown[name] if name in shown else basic.get(name) or "",
+                    shown[name]
+                    if name in shown
+                    else _within(basic.get(name) or "", BASIC_SHOWN_MAX),
                 )
                 for name in order
             ],
@@ -599,10 +604,10 @@ def _document(
     for key in members.REPEATABLE:
         specs = ROW_FIELDS[key]
         rows = []
-        for row in data(key).get("rows") or []:
+        for row in (data(key).get("rows") or [])[:MAX_ROWS]:
             cells = []
             for spec in specs:
-                value = row.get(spec.name) or ""
+                value = _within(row.get(spec.name) or "", spec.maximum or SHORT_MAX)
                 if not value and spec.name == "end" and _ongoing(key):
                     value = _("Present")
                 cells.append(value)
@@ -681,6 +686,18 @@ def member_application_card() -> dict | None:
         "events": members.history(application),
         "editable": application.state in members.CHOOSING_STATES,
     }
+
+
+# The copy shows what a complete application can hold: a saved draft may keep more (what
+# was typed is stored even when refused), which the copy cuts at each field's limit and
+# at MAX_ROWS rows, so no copy costs more to render than a complete one.
+BASIC_SHOWN_MAX = 100  # the longest 基本情况 field (通讯地址)
+SHORT_MAX = 20  # months and hours
+
+
+def _within(value: str, maximum: int) -> str:
+    """``value`` cut at ``maximum`` characters, with … where it was cut."""
+    return value if len(value) <= maximum else value[:maximum] + "…"
 
 
 def _ongoing(key: str) -> bool:

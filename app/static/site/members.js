@@ -101,6 +101,7 @@
   if (form && suggest) {
     var pinyin = byId("name_pinyin");
     var status = byId("pinyin-status");
+    var rule = status.textContent; // the rule shown until a suggestion fails
     suggest.addEventListener("click", function (event) {
       event.preventDefault();
       var url = form.getAttribute("data-pinyin-url") + "?name=" + encodeURIComponent(byId("name").value);
@@ -109,7 +110,8 @@
         .then(function (body) {
           if (body.ok && body.pinyin) {
             pinyin.value = body.pinyin;
-            pinyin.dispatchEvent(new Event("input"));
+            pinyin.dispatchEvent(new Event("input", { bubbles: true }));
+            status.textContent = rule;
           } else {
             status.textContent = body.message || texts.noPinyin;
           }
@@ -161,6 +163,41 @@
     });
     renumber();
   }
+
+  // --- leaving a section with unsaved changes asks first ------------------------------
+  // The progress list, 预览, 修改领域及专业 and the site's links leave without saving;
+  // closing the tab or going back too (the browser's own question then).
+  if (form) {
+    var dirty = false;
+    var markDirty = function () { dirty = true; };
+    form.addEventListener("input", markDirty);
+    form.addEventListener("change", markDirty);
+    form.addEventListener("submit", function () { dirty = false; });
+    each(document.querySelectorAll("a[href]"), function (link) {
+      link.addEventListener("click", function (event) {
+        if (dirty && link.target !== "_blank" && !window.confirm(texts.leave)) {
+          event.preventDefault();
+        } else if (dirty) {
+          dirty = false; // asked once: the browser does not ask again
+        }
+      });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+
+  // --- a step that cannot be undone (提交) asks first ---------------------------------------
+  each(document.querySelectorAll("button[data-confirm]"), function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
 
   // --- a double click sends once ---------------------------------------------------------
   each(document.querySelectorAll("form[method=post]"), function (postForm) {
