@@ -67,8 +67,49 @@ SECTION_TITLES = {
     "development": _l("Continuing professional development"),
     "declaration": _l("Integrity declaration"),
 }
+
+# Column titles of the repeatable sections, by section and field: the form, the preview,
+# the PDF copy and the backend show the same words.
+ROW_LABELS = {
+    "education": {
+        "school": _l("School or university"),
+        "major": _l("Major studied"),
+        "degree": _l("Degree or diploma"),
+        "start": _l("From (month)"),
+        "end": _l("To (month)"),
+    },
+    "work": {
+        "employer": _l("Work unit"),
+        "position": _l("Position"),
+        "start": _l("From (month)"),
+        "end": _l("To (month)"),
+    },
+    "practice": {
+        "project": _l("Project name"),
+        "start": _l("From (month)"),
+        "end": _l("To (month)"),
+        "role": _l("Your role in the project"),
+        "contribution": _l("Your own contribution"),
+    },
+    "awards": {
+        "title": _l("Award or achievement"),
+        "date": _l("Month obtained"),
+        "issuer": _l("Awarded by"),
+        "description": _l("Notes on the award"),
+    },
+    "development": {
+        "activity": _l("Development activity"),
+        "organiser": _l("Organised by"),
+        "start": _l("From (month)"),
+        "end": _l("To (month)"),
+        "hours": _l("Hours"),
+    },
+}
 REPEATABLE = ("education", "work", "practice", "awards", "development")
 ROWS_REQUIRED = ("education", "work", "practice")
+# Sections with nothing required: left empty they validate, so they are complete before
+# they are ever saved (选填 in the progress list).
+OPTIONAL = tuple(key for key in REPEATABLE if key not in ROWS_REQUIRED)
 MAX_ROWS = 20
 # What a save keeps at most, whatever is posted: the limits above are far below these.
 STORED_TEXT_MAX = 2000

@@ -66,6 +66,7 @@ from app.services import audit, messages, outbox, queue_filters, reviews, upload
 from app.services.applications import LEVELS, member_permission
 from app.services.member_sections import (  # noqa: F401  (the public section API)
     MAX_ROWS,
+    OPTIONAL,
     REPEATABLE,
     ROW_FIELDS,
     SECTION_KEYS,
@@ -166,6 +167,7 @@ class SectionProgress:
     key: str
     title: str
     complete: bool
+    optional: bool = False
 
 
 @dataclass
@@ -615,7 +617,12 @@ def progress(application: MemberApplication) -> list[SectionProgress]:
     """The progress list: every section in order, with its title and completeness."""
     saved = sections(application)
     return [
-        SectionProgress(key, section_title(key), key in saved and saved[key].complete)
+        SectionProgress(
+            key,
+            section_title(key),
+            saved[key].complete if key in saved else key in OPTIONAL,
+            optional=key in OPTIONAL,
+        )
         for key in SECTION_KEYS
     ]
 
@@ -633,7 +640,8 @@ def submit(account_id: int) -> MemberApplication:
         for key in SECTION_KEYS:
             section = saved.get(key)
             if section is None:
-                incomplete.append(key)
+                if key not in OPTIONAL:
+                    incomplete.append(key)
                 continue
             _values, errors = check_section(key, section.data, application=application)
             if key == "basic" and not _photo_file_kept(application):

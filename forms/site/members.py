@@ -60,43 +60,6 @@ BASIC_LIMITS = {
     "address": ADDRESS_MAX,
 }
 
-# Column titles of the repeatable sections, by section and field.
-ROW_LABELS = {
-    "education": {
-        "school": _l("School or university"),
-        "major": _l("Major studied"),
-        "degree": _l("Degree or diploma"),
-        "start": _l("From (month)"),
-        "end": _l("To (month)"),
-    },
-    "work": {
-        "employer": _l("Work unit"),
-        "position": _l("Position"),
-        "start": _l("From (month)"),
-        "end": _l("To (month)"),
-    },
-    "practice": {
-        "project": _l("Project name"),
-        "start": _l("From (month)"),
-        "end": _l("To (month)"),
-        "role": _l("Your role in the project"),
-        "contribution": _l("Your own contribution"),
-    },
-    "awards": {
-        "title": _l("Award or achievement"),
-        "date": _l("Month obtained"),
-        "issuer": _l("Awarded by"),
-        "description": _l("Notes on the award"),
-    },
-    "development": {
-        "activity": _l("Development activity"),
-        "organiser": _l("Organised by"),
-        "start": _l("From (month)"),
-        "end": _l("To (month)"),
-        "hours": _l("Hours"),
-    },
-}
-
 # Index of a posted row: FieldList's ``rows-<index>-<field>``, at most 4 digits.
 _ROW_KEY = re.compile(r"rows-(\d{1,4})-([a-z_]{1,32})")
 # What a post may carry at most, whatever is sent: the service keeps fewer.

@@ -536,7 +536,16 @@ def test_open_for_creates_once_prefilled(w):
     assert data["employer"] == prospective.employer
     practice = members.section_data(application, "practice")
     assert practice["rows"][0]["contribution"] == prospective.practice
-    assert [item.complete for item in members.progress(application)] == [False] * 7
+    # Nothing saved: only the two sections without a required row are complete.
+    assert [item.complete for item in members.progress(application)] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
     assert (
         db.session.scalar(
             select(func.count())
@@ -802,11 +811,26 @@ def test_submit_names_the_incomplete_sections(w):
     error = _refusal(lambda: members.submit(a.account_id))
 
     assert text_of(error.message) == (
-        "请先完成以下部分再提交：基本情况、工作经历、工程实践经历、获奖与成果和继续职业发展。"
+        "请先完成以下部分再提交：基本情况、工作经历和工程实践经历。"
     )
-    assert error.incomplete == ["basic", "work", "practice", "awards", "development"]
+    assert error.incomplete == ["basic", "work", "practice"]
     assert fresh(application.id).state == "draft"
     assert _events(application.id)[-1].action == "start"
+
+
+def test_optional_sections_are_complete_until_a_save_is_refused(w):
+    """获奖与成果 and 继续职业发展 need no row: never saved they are complete (empty
+    validates) and marked optional; a save with a wrong row makes them incomplete."""
+    a = w.applicant("a1")
+    application = opened(w, "a1")
+
+    before = {p.key: (p.complete, p.optional) for p in members.progress(application)}
+    members.save_section(a.account_id, "awards", rows("awards", date="2099-01"))
+    after = {p.key: p.complete for p in members.progress(fresh(application.id))}
+
+    assert before["awards"] == before["development"] == (True, True)
+    assert before["education"] == (False, False)
+    assert after["awards"] is False and after["development"] is True
 
 
 def test_submit_rechecks_stored_sections(w):

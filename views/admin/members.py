@@ -24,7 +24,12 @@ from app.models.applications import MEMBER_LEVEL_TITLES
 from app.services import member_imports, members, reviews, uploads
 from app.services.exports import XLSX_MIMETYPE
 from app.services.id_numbers import mask_id_number
-from app.services.member_sections import ROW_FIELDS, SECTION_KEYS, section_title
+from app.services.member_sections import (
+    ROW_FIELDS,
+    ROW_LABELS,
+    SECTION_KEYS,
+    section_title,
+)
 from forms.admin.members import (
     MemberDecisionForm,
     ResultsConfirmForm,
@@ -82,43 +87,6 @@ BASIC_LABELS = (
     ("email", lazy_pgettext("member application", "E-mail")),
 )
 # The columns of the repeatable sections (app/services/member_sections.py ROW_FIELDS).
-ROW_LABELS = {
-    "education": {
-        "school": lazy_pgettext("member application", "School"),
-        "major": lazy_pgettext("member application", "Major"),
-        "degree": lazy_pgettext("member application", "Degree"),
-        "start": lazy_pgettext("member application", "From"),
-        "end": lazy_pgettext("member application", "To"),
-    },
-    "work": {
-        "employer": lazy_pgettext("member application", "Work unit"),
-        "position": lazy_pgettext("member application", "Position"),
-        "start": lazy_pgettext("member application", "From"),
-        "end": lazy_pgettext("member application", "To"),
-    },
-    "practice": {
-        "project": lazy_pgettext("member application", "Project name"),
-        "start": lazy_pgettext("member application", "From"),
-        "end": lazy_pgettext("member application", "To"),
-        "role": lazy_pgettext("member application", "Role"),
-        "contribution": lazy_pgettext("member application", "Own contribution"),
-    },
-    "awards": {
-        "title": lazy_pgettext("member application", "Award or achievement"),
-        "date": lazy_pgettext("member application", "Date"),
-        "issuer": lazy_pgettext("member application", "Awarded by"),
-        "description": lazy_pgettext("member application", "Description"),
-    },
-    "development": {
-        "activity": lazy_pgettext("member application", "Activity"),
-        "organiser": lazy_pgettext("member application", "Organiser"),
-        "start": lazy_pgettext("member application", "From"),
-        "end": lazy_pgettext("member application", "To"),
-        "hours": lazy_pgettext("member application", "Hours"),
-    },
-}
-
-
 # --- shared helpers ------------------------------------------------------------------
 
 

@@ -42,13 +42,12 @@ from app.divisions import division_name, divisions_under, provinces
 from app.extensions import csrf, db
 from app.models import MemberApplication, MemberState
 from app.services import applications, members, pdf, photos
-from app.services.member_sections import MAX_ROWS, ROW_FIELDS
+from app.services.member_sections import MAX_ROWS, ROW_FIELDS, ROW_LABELS
 from app.services.names import suggest_pinyin
 from app.validation import count_chars
 from forms.site.members import (
     BASIC_LABELS,
     BASIC_LIMITS,
-    ROW_LABELS,
     BasicForm,
     DeclarationForm,
     LevelForm,
