@@ -1040,6 +1040,40 @@ def test_the_copy_cuts_a_refused_save_at_the_limits(client, w, a1):
     assert text.count("白鹤滩水电站送出工程") == 20
 
 
+def test_the_copy_shows_a_line_broken_text_in_few_lines_and_a_long_name_cut(
+    client, w, a1
+):
+    """Valid texts made of line breaks (甲, 498 line breaks, 乙) are shown without runs
+    of blank lines and in LINES_SHOWN lines at most; a refused 2,000-character name
+    does not reach the page footer of every PDF page uncut."""
+    filled(w, "a1")
+    broken = "甲" + "\n" * 498 + "乙"
+    many = "\n".join(["行"] * 40)
+    saved = members.save_section(
+        a1.account_id,
+        "practice",
+        rows("practice", 20, contribution=broken),
+    )
+    assert saved.complete
+    members.save_section(
+        a1.account_id, "awards", rows("awards", 1, description=many)
+    )
+    post_section(client, "basic", basic(name="长" * 2000))
+
+    page = client.get("/apply/member/preview").get_data(as_text=True)
+    response = client.get("/apply/member/pdf")
+
+    cells = re.findall(r'<td class="pre" data-label="([^"]+)">(.*?)</td>', page, re.S)
+    shown = {label: text for label, text in cells}
+    assert shown["本人贡献"] == "甲\n\n乙"
+    assert shown["说明"] == "\n".join(["行"] * 11) + "\n" + " ".join(["行"] * 29)
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) < 12
+    text = "".join(page_.extract_text() for page_ in reader.pages)
+    # 姓名 cut at 100 in the body, at 25 in each page's footer.
+    assert text.count("长") <= 100 + 25 * len(reader.pages)
+
+
 def test_submit_then_centre_shows_state_and_history_then_returned_is_resubmitted(
     client, w, a1
 ):

@@ -21,6 +21,7 @@ only to whom ``uploads.may_read`` allows, the applicant here.
 
 import io
 import logging
+import re
 from functools import wraps
 
 from flask import (
@@ -42,7 +43,7 @@ from app.divisions import division_name, divisions_under, provinces
 from app.extensions import csrf, db
 from app.models import MemberApplication, MemberState
 from app.services import applications, members, pdf, photos
-from app.services.member_sections import MAX_ROWS, ROW_FIELDS, ROW_LABELS
+from app.services.member_sections import MAX_ROWS, NAME_MAX, ROW_FIELDS, ROW_LABELS
 from app.services.names import suggest_pinyin
 from app.validation import count_chars
 from forms.site.members import (
@@ -646,7 +647,7 @@ def _document(
     specialty = application.specialty.name if application.specialty else ""
     return pdf.Document(
         title=_("Application form for engineering members"),
-        applicant_name=basic.get("name") or application.name or "",
+        applicant_name=_within(basic.get("name") or application.name or "", NAME_MAX),
         sections=sections,
         photo=photo,
         subtitle=_(
@@ -694,9 +695,20 @@ BASIC_SHOWN_MAX = 100  # the longest 基本情况 field (通讯地址)
 SHORT_MAX = 20  # months and hours
 
 
+# Lines of one text the copy shows: the rest is joined into its last line, and blank
+# lines never follow each other (500 line breaks are 500 characters, and 20 pages).
+LINES_SHOWN = 12
+
+
 def _within(value: str, maximum: int) -> str:
-    """``value`` cut at ``maximum`` characters, with … where it was cut."""
-    return value if len(value) <= maximum else value[:maximum] + "…"
+    """``value`` cut at ``maximum`` characters (with … where it was cut), at most
+    LINES_SHOWN lines and no blank line after another."""
+    if len(value) > maximum:
+        value = value[:maximum] + "…"
+    lines = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", value).split("\n")
+    if len(lines) > LINES_SHOWN:
+        lines = lines[: LINES_SHOWN - 1] + [" ".join(lines[LINES_SHOWN - 1 :])]
+    return "\n".join(lines)
 
 
 def _ongoing(key: str) -> bool:
