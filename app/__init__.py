@@ -79,6 +79,10 @@ def _init_extensions(app: Flask) -> None:
         register_views(app, appbuilder)
 
 
+# The views that take the platform admin's site files (views/admin/site_content.py).
+SITE_FILE_ENDPOINTS = frozenset({"SiteContentView.add", "SiteContentView.edit"})
+
+
 def _register_request_hooks(app: Flask) -> None:
     from app.extensions import db
     from app.identities import resolve_active_identity, usable_identities
@@ -96,6 +100,15 @@ def _register_request_hooks(app: Flask) -> None:
         g.pop("csrf_token", None)
 
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_user)
+
+    def _allow_site_files():
+        # The platform admin's site content (guide PDF, videos) may be up to
+        # SITE_FILE_MAX_BYTES; every other request stays under MAX_CONTENT_LENGTH. Set
+        # before anything (the CSRF check) reads the form.
+        if request.endpoint in SITE_FILE_ENDPOINTS:
+            request.max_content_length = app.config["SITE_FILE_MAX_BYTES"] + 1024 * 1024
+
+    app.before_request_funcs[None].insert(0, _allow_site_files)
 
     @app.before_request
     def _resolve_identity():

@@ -282,6 +282,19 @@ def test_admin_uploads_the_guide_as_pdf(client, admin):
     assert client.get("/apply/files/guide").data == PDF
 
 
+def test_admin_uploads_a_guide_larger_than_other_requests_may_be(app, client, admin):
+    """Site files may reach SITE_FILE_MAX_BYTES (100 MB): their pages take a body past
+    the 8 MB MAX_CONTENT_LENGTH of every other request."""
+    big = PDF[:-6] + b"%" * (9 * 1024 * 1024) + b"\n%%EOF\n"
+    assert len(big) > app.config["MAX_CONTENT_LENGTH"]
+
+    response = _add(client, "guide", upload=(io.BytesIO(big), "guide.pdf"))
+
+    assert response.status_code == 302
+    row = db.session.scalar(select(SiteContent).where(SiteContent.key == "guide"))
+    assert len(row.file_data) == len(big)
+
+
 @pytest.mark.parametrize(
     ("data", "name"), [(MP4, "intro.mp4"), (WEBM, "intro.webm")], ids=["mp4", "webm"]
 )

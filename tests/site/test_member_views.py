@@ -826,6 +826,43 @@ def test_request_larger_than_any_photo_is_refused_before_it_is_read(app, client,
     assert upload_files(app) == []
 
 
+def test_a_section_without_a_photo_over_the_request_limit_says_so(app, client, draft):
+    """教育经历 has no photo: a body over 8 MB is told as such, not as a photo."""
+    url = SECTION_URL.format("education")
+    token = csrf_token(client, url)
+
+    response = client.post(
+        url,
+        data={"csrf_token": token, "action": "save", "padding": "x" * (9 * 1024 * 1024)},
+    )
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 302
+    assert "提交的内容超过 8 MB，未保存任何内容。请返回，换一个较小的文件再发送。" in page
+    assert "照片" not in re.search(r'<div class="flash[^>]*>(.*?)</div>', page, re.S).group(1)
+
+
+def test_a_photo_step_after_a_submit_in_another_tab_is_refused_not_an_error(
+    app, client, w, a1
+):
+    """The basic page was open when another tab submitted: 取消 / 确认 / an upload then
+    get the state's message, not a server error."""
+    application = filled(w, "a1")
+    members.submit(a1.account_id)
+    with app.test_request_context():
+        from flask_login import login_user
+
+        from app.models import Account
+
+        login_user(db.session.get(Account, a1.account_id))
+        from views.site.member_photos import photo_step
+
+        message = photo_step(fresh(application.id), "cancel_photo")
+
+    assert message == "您的注册工程会员申请当前为“已提交”状态，不能修改。"
+    assert fresh(application.id).state == "submitted"
+
+
 def test_photo_with_a_white_background_is_kept_with_a_warning(client, draft):
     response = post_section(
         client,

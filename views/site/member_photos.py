@@ -36,6 +36,14 @@ UPLOAD_REQUEST_MAX = 20 * 1024 * 1024
 def photo_step(application: MemberApplication, action: str) -> str | None:
     """Confirm or cancel the offer, then take a chosen file; the message to show at
     the photo field, or None."""
+    try:
+        return _photo_step(application, action)
+    except members.MemberError as error:
+        # The application left the editable states meanwhile (提交 in another tab).
+        return str(error.message)
+
+
+def _photo_step(application: MemberApplication, action: str) -> str | None:
     message = None
     if action == "confirm_photo":
         offer = members.take_photo_offer(current_user.id)

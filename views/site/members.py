@@ -26,6 +26,7 @@ from functools import wraps
 
 from flask import (
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -260,12 +261,16 @@ def member_section_save(key: str):
     try:
         request.form, request.files  # noqa: B018  (parse now, within the limit)
     except RequestEntityTooLarge:
-        flash(
-            _(
+        if key == "basic":
+            message = _(
                 "The file is too large: a photo has at most 2 MB. Nothing was saved; choose a smaller file."
-            ),
-            "danger",
-        )
+            )
+        else:
+            message = _(
+                "What was sent is larger than %(size)d MB, so nothing of it was saved. Go back and send a smaller file.",
+                size=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+            )
+        flash(message, "danger")
         return redirect(url_for("site.member_section", key=key))
 
     application = members.open_for(current_user.id)
