@@ -3,9 +3,10 @@
 import logging
 import os
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Request, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
@@ -26,12 +27,39 @@ _IDENTITY_FREE_PREFIXES = (
 )
 
 
+class _WithoutNul(ImmutableMultiDict):
+    """Query and form values without NUL characters: no text anyone types holds one, and
+    PostgreSQL refuses them in text columns (a server error instead of a message)."""
+
+    def __init__(self, mapping=None):
+        if mapping is None:
+            super().__init__()
+            return
+        if isinstance(mapping, MultiDict):
+            pairs = mapping.items(multi=True)
+        elif isinstance(mapping, dict):
+            pairs = mapping.items()
+        else:
+            pairs = mapping
+        super().__init__(
+            [
+                (key, value.replace("\x00", "") if isinstance(value, str) else value)
+                for key, value in pairs
+            ]
+        )
+
+
+class AssessRequest(Request):
+    parameter_storage_class = _WithoutNul
+
+
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the app for ``config_name`` (APP_ENV, default development)."""
     config_name = config_name or os.environ.get("APP_ENV", "development")
     config_class = CONFIGS[config_name]
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.request_class = AssessRequest
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)

@@ -31,6 +31,11 @@ def normalize_text(value: str | None) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+# Letters and marks that show as nothing (Hangul fillers, the Braille blank, the
+# combining grapheme joiner): a text of them looks empty but is not.
+BLANK_LOOKING = frozenset("\u3164\u115f\u1160\uffa0\u2800\u034f")
+
+
 def hidden_characters_problem(value: str | None, *, multiline: bool = True):
     """A message when the text holds control characters (other than line breaks and
     tabs in multi-line text) or invisible formatting characters (zero-width spaces,
@@ -39,7 +44,9 @@ def hidden_characters_problem(value: str | None, *, multiline: bool = True):
     allowed = "\n\t" if multiline else ""
     for ch in value or "":
         category = unicodedata.category(ch)
-        if (category == "Cc" and ch not in allowed) or category == "Cf":
+        if (category == "Cc" and ch not in allowed) or category == "Cf" or ch in BLANK_LOOKING:
+            return _l("Control characters and invisible formatting characters are not allowed here.")
+        if 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF:
             return _l("Control characters and invisible formatting characters are not allowed here.")
     return None
 

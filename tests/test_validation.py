@@ -171,3 +171,16 @@ def test_check_text_optional_and_empty_is_accepted(app):
     result = check_text("  ", minimum=0, maximum=50)
 
     assert result == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u3164", "张\u115f三", "\uffa0", "\u2800", "张\u034f三", "张\ufe0f三", "张\U000e0100三"],
+    ids=["hangul-filler", "choseong-filler", "halfwidth-filler", "braille-blank", "cgj", "vs16", "vs17"],
+)
+def test_blank_looking_characters_are_refused_as_hidden(text):
+    """Letters and marks that show as nothing make a name look empty or other than it is."""
+    from app.validation import hidden_characters_problem
+
+    assert hidden_characters_problem(text) is not None
+    assert hidden_characters_problem("张三") is None

@@ -1308,6 +1308,9 @@ def read_workbook(stream) -> list[dict]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        # The size the file declares is not trusted (a stale one would hide rows): the
+        # rows are read as they are, and counted below.
+        sheet.reset_dimensions()
         header: dict[int, str] | None = None
         rows = []
         cells_read = sheet.iter_rows(max_col=IMPORT_MAX_COLUMNS, values_only=True)

@@ -130,19 +130,24 @@ def sweep(
     cutoff = time.time() - older_than.total_seconds()
     names = set(referenced)
     seen = kept = removed = 0
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return SweepResult(0, 0, 0)
     for shard in sorted(folder.iterdir()):
-        if not shard.is_dir():
+        # Only real folders and files: a link may lead out of UPLOAD_DIR.
+        if shard.is_symlink() or not shard.is_dir():
             continue
         for path in sorted(shard.iterdir()):
-            if not path.is_file():
+            if path.is_symlink() or not path.is_file():
                 continue
             key = f"{kind}/{shard.name}/{path.name}"
             is_file_of_key = is_key(key)
             if is_file_of_key:
                 seen += 1
-            if (is_file_of_key and key in names) or path.stat().st_mtime > cutoff:
+            try:
+                written = path.stat().st_mtime
+            except FileNotFoundError:  # deleted by a request meanwhile
+                continue
+            if (is_file_of_key and key in names) or written > cutoff:
                 kept += is_file_of_key
                 continue
             if not is_file_of_key and not path.name.startswith(".tmp-"):

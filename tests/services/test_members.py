@@ -1522,6 +1522,37 @@ def test_bulk_import_refuses_other_identities_and_bad_files(w):
     assert empty.errors == {"file": "工作簿为空。"}
 
 
+def _with_dimension(data: bytes, dimension: str, extra: str = "") -> bytes:
+    """``data`` (an .xlsx) whose sheet declares ``dimension``, with ``extra`` rows."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(
+                    r'<dimension ref="[^"]*"',
+                    f'<dimension ref="{dimension}"',
+                    content.decode(),
+                )
+                content = text.replace("</sheetData>", extra + "</sheetData>").encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("dimension", ["A1:E3", "A1"])
+def test_bulk_import_reads_every_row_whatever_size_the_sheet_declares(w, dimension):
+    """A stale declared size (another program's) never hides rows."""
+    data = _with_dimension(
+        workbook([["申请编号", "结果"], *[[pk, "通过"] for pk in range(1, 11)]]),
+        dimension,
+    )
+
+    read = members.read_workbook(data)
+
+    assert [row["application"] for row in read] == [str(pk) for pk in range(1, 11)]
+
+
 def _declaring_a_million_rows(data: bytes) -> bytes:
     """``data`` (an .xlsx) with its sheet declaring A1:XFD1048576 and one cell in the
     last row and column: a few bytes more that a reader would pad into 16 billion

@@ -312,3 +312,24 @@ def test_sweep_of_an_empty_store_and_a_bad_kind(app):
     )
     with pytest.raises(ValueError):
         uploads.sweep("../photo", set(), dt.timedelta(hours=1))
+
+
+def test_sweep_never_follows_a_link_out_of_the_store(app, tmp_path):
+    """A shard folder or a file that is a symbolic link is left alone, and so is what
+    it leads to."""
+    root = tmp_path / "uploads"
+    uploads.store(b"x", "photo")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / ("ab" + "0" * 30)
+    victim.write_bytes(b"not ours")
+    os.utime(victim, (time.time() - 90_000, time.time() - 90_000))
+    (root / "photo" / "ab").symlink_to(outside, target_is_directory=True)
+    linked = root / "photo" / "cd"
+    linked.mkdir()
+    (linked / ("cd" + "1" * 30)).symlink_to(victim)
+
+    result = uploads.sweep("photo", set(), dt.timedelta(hours=1))
+
+    assert victim.exists()
+    assert result.removed == 0

@@ -452,6 +452,28 @@ def test_unknown_account_gets_the_same_message_as_a_wrong_password(client, clock
     ]
 
 
+@pytest.mark.parametrize("login_name", ["who\x00@example.com", "1390000\x001111"])
+def test_a_nul_in_what_is_typed_is_dropped_not_a_server_error(client, clock, login_name):
+    """No text anyone types holds a NUL; PostgreSQL refuses one in a text column. Every
+    query and form value arrives without it (app.AssessRequest)."""
+    response = _post(
+        client,
+        "/apply/login",
+        {
+            "mode": "password",
+            "login": login_name,
+            "password": "whatever-1",
+            "agree": "y",
+        },
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response.get_data(as_text=True), "password") == [
+        "账号或密码错误。"
+    ]
+    assert client.get("/apply/application?code=AB%00CD").status_code < 500
+
+
 def test_five_wrong_passwords_pause_password_login_until_a_code_login(
     client, clock, applicant
 ):
