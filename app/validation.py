@@ -41,14 +41,24 @@ def hidden_characters_problem(value: str | None, *, multiline: bool = True):
     tabs in multi-line text) or invisible formatting characters (zero-width spaces,
     direction overrides): a reason or remark that shows nothing, or shows something
     else than it holds, is refused; None when the text is clean."""
-    allowed = "\n\t" if multiline else ""
-    for ch in value or "":
-        category = unicodedata.category(ch)
-        if (category == "Cc" and ch not in allowed) or category == "Cf" or ch in BLANK_LOOKING:
-            return _l("Control characters and invisible formatting characters are not allowed here.")
-        if 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF:
-            return _l("Control characters and invisible formatting characters are not allowed here.")
+    if any(is_hidden_character(ch, multiline=multiline) for ch in value or ""):
+        return _l("Control characters and invisible formatting characters are not allowed here.")
     return None
+
+
+def is_hidden_character(ch: str, *, multiline: bool = True) -> bool:
+    """A character that shows as nothing or changes how the rest shows: a control
+    character (line breaks and tabs allowed in multi-line text), a formatting character
+    (zero-width space, direction override), a blank-looking letter or a variation
+    selector."""
+    category = unicodedata.category(ch)
+    return (
+        (category == "Cc" and not (multiline and ch in "\n\t"))
+        or category == "Cf"
+        or ch in BLANK_LOOKING
+        or 0xFE00 <= ord(ch) <= 0xFE0F
+        or 0xE0100 <= ord(ch) <= 0xE01EF
+    )
 
 
 def count_chars(value: str | None) -> int:

@@ -30,7 +30,6 @@ import datetime as dt
 import io
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -61,7 +60,12 @@ from app.models import (
     Specialty,
 )
 from app.models.base import utcnow
-from app.models.members import ACTIVE_MEMBER_STATES, MEMBER_NUMBER_MAX, REASON_MAX
+from app.models.members import (
+    ACTIVE_MEMBER_STATES,
+    MEMBER_NUMBER_MAX,
+    PHOTO_NAME_MAX,
+    REASON_MAX,
+)
 from app.services import audit, messages, outbox, queue_filters, reviews, uploads
 from app.services.applications import LEVELS, member_permission
 from app.services.member_sections import (  # noqa: F401  (the public section API)
@@ -78,7 +82,11 @@ from app.services.member_sections import (  # noqa: F401  (the public section AP
 from app.services.names import suggest_pinyin
 from app.services.photos import HEIGHT, WIDTH
 from app.times import LOCAL_ZONE
-from app.validation import hidden_characters_problem, normalize_text
+from app.validation import (
+    hidden_characters_problem,
+    is_hidden_character,
+    normalize_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -492,7 +500,7 @@ def set_photo_offer(account_id: int, offer: dict) -> str | None:
     with write_transaction():
         application = _own_for_update(account_id, EDITABLE_STATES)
         previous = (application.photo_offer or {}).get("key")
-        application.photo_offer = dict(offer)
+        application.photo_offer = {**offer, "name": _file_name(offer.get("name"))}
     return previous if previous not in (offer["key"], application.photo_key) else None
 
 
@@ -512,9 +520,9 @@ def _file_name(name: str | None) -> str | None:
     """The uploaded file's name as kept (metadata only): without control or invisible
     characters, at most 255 characters."""
     kept = "".join(
-        ch for ch in (name or "") if unicodedata.category(ch) not in ("Cc", "Cf")
+        ch for ch in (name or "") if not is_hidden_character(ch, multiline=False)
     )
-    return kept.strip()[:255] or None
+    return kept.strip()[:PHOTO_NAME_MAX] or None
 
 
 def clear_photo(account_id: int) -> str | None:

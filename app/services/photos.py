@@ -126,6 +126,12 @@ class PhotoResult:
         return CONTENT_TYPES.get(self.format or "")
 
 
+# A request carrying a photo may hold a camera's photo (a 4000×6000 JPEG is 5–15 MB) and
+# the form around it: such a photo is refused at the field by its size
+# (``size_problem``), with everything typed kept. A larger request is not read.
+UPLOAD_REQUEST_MAX = 20 * 1024 * 1024
+
+
 def max_bytes() -> int:
     """The configured upload limit (``PHOTO_MAX_BYTES``), 2,097,152 bytes by default."""
     if has_app_context():

@@ -122,8 +122,9 @@ def sweep(
     """Remove the files of ``kind`` that no key in ``referenced`` names and that were
     written more than ``older_than`` ago (and unfinished ``.tmp-`` writes as old).
 
-    A younger file is kept even when unnamed: a preview waits in its applicant's
-    session for 确认, and a photo is written a moment before its row names it."""
+    A younger file is kept even when unnamed: a photo is written a moment before its
+    row names it. A preview waiting for 确认 is not among ``referenced``: one left a day
+    is swept, and its application is told to upload again."""
     if not KIND_RE.fullmatch(kind):
         raise ValueError(f"invalid upload kind {kind!r}")
     folder = upload_dir() / kind

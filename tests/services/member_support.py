@@ -85,6 +85,20 @@ def stored_photo_key() -> str:
     return uploads.store(photo_jpeg(), "photo")
 
 
+def set_photo(account_id: int, key: str | None = None, **changes) -> str | None:
+    """``members.set_photo`` of a 413×626 JPEG (a real file unless ``key`` is given);
+    ``changes`` override the metadata."""
+    metadata = {
+        "content_type": "image/jpeg",
+        "width": 413,
+        "height": 626,
+        "size": len(photo_jpeg()),
+        "name": "证件照.jpg",
+        **changes,
+    }
+    return members.set_photo(account_id, key or stored_photo_key(), **metadata)
+
+
 def basic(name: str = "张三", **changes) -> dict:
     """基本情况 as a form posts it, every field valid."""
     data = {
@@ -284,15 +298,7 @@ def filled(w: MemberWorld, key: str) -> MemberApplication:
     """Opened, with the photo and every section saved valid."""
     a = w.applicant(key)
     application = opened(w, key)
-    members.set_photo(
-        a.account_id,
-        stored_photo_key(),
-        content_type="image/jpeg",
-        width=413,
-        height=626,
-        size=len(photo_jpeg()),
-        name="证件照.jpg",
-    )
+    set_photo(a.account_id)
     sections = valid_sections(a.name[:4])
     sections["basic"]["id_number"] = id_number_of(key)
     for section, raw in sections.items():

@@ -38,6 +38,7 @@ from tests.services.member_support import (
     opened,
     photo_key,
     resident_id,
+    set_photo,
     rows,
     set_state,
     submitted,
@@ -709,14 +710,7 @@ def test_section_saved_with_errors_keeps_data(w):
 def test_section_valid_copies_to_the_application(w):
     a = w.applicant("a1")
     application = opened(w, "a1")
-    members.set_photo(
-        a.account_id,
-        photo_key(),
-        content_type="image/png",
-        width=413,
-        height=626,
-        size=9,
-    )
+    set_photo(a.account_id, photo_key(), content_type="image/png", size=9)
 
     result = members.save_section(
         a.account_id, "basic", basic(name="张三丰", mobile="13900002222")
@@ -773,15 +767,7 @@ def test_photo_file_name_is_kept_without_control_or_invisible_characters(w):
     a = w.applicant("a1")
     application = opened(w, "a1")
 
-    members.set_photo(
-        a.account_id,
-        photo_key(),
-        content_type="image/jpeg",
-        width=413,
-        height=626,
-        size=1000,
-        name="证件\x00照\u202e.jpg",
-    )
+    set_photo(a.account_id, photo_key(), name="证件\x00照\u202e.jpg")
 
     assert fresh(application.id).photo_name == "证件照.jpg"
 

@@ -467,10 +467,11 @@ def test_a_nul_in_what_is_typed_is_dropped_not_a_server_error(client, clock, log
         },
     )
 
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert field_errors(response.get_data(as_text=True), "password") == [
-        "账号或密码错误。"
-    ]
+    assert field_errors(page, "password") == ["账号或密码错误。"]
+    # The form comes back with what was typed, without the NUL.
+    assert input_value(page, "login") == login_name.replace("\x00", "")
     assert client.get("/apply/application?code=AB%00CD").status_code < 500
 
 

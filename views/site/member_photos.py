@@ -27,12 +27,6 @@ from views.site import applicant_required, blueprint
 
 logger = logging.getLogger(__name__)
 
-# A request carrying a photo may hold a camera's photo (a 4000×6000 JPEG is 5–15 MB) and
-# the form around it: such a photo is refused at the field by its size, with everything
-# typed kept. A larger request is refused before it is read.
-UPLOAD_REQUEST_MAX = 20 * 1024 * 1024
-
-
 def photo_step(application: MemberApplication, action: str) -> str | None:
     """Confirm or cancel the offer, then take a chosen file; the message to show at
     the photo field, or None."""
@@ -105,7 +99,7 @@ def take_upload(application: MemberApplication, data: bytes, name: str) -> str |
                 "key": key,
                 "content_type": preview.content_type,
                 "bytes": len(preview.data),
-                "name": name[:255],
+                "name": name,
                 "message": str(result.message),
                 "warning": str(preview.warning) if preview.warning else None,
             },

@@ -61,7 +61,6 @@ from forms.site.members import (
 )
 from views.site import applicant_required, blueprint
 from views.site.member_photos import (
-    UPLOAD_REQUEST_MAX,
     offer_of,
     photo_bytes,
     photo_step,
@@ -257,7 +256,7 @@ def member_section_save(key: str):
     if key not in members.SECTION_KEYS:
         abort(404)
     if key == "basic":
-        request.max_content_length = UPLOAD_REQUEST_MAX
+        request.max_content_length = photos.UPLOAD_REQUEST_MAX
     try:
         request.form, request.files  # noqa: B018  (parse now, within the limit)
     except RequestEntityTooLarge:
@@ -696,7 +695,7 @@ def member_application_card() -> dict | None:
 # The copy shows what a complete application can hold: a saved draft may keep more (what
 # was typed is stored even when refused), which the copy cuts at each field's limit and
 # at MAX_ROWS rows, so no copy costs more to render than a complete one.
-BASIC_SHOWN_MAX = 100  # the longest 基本情况 field (通讯地址)
+BASIC_SHOWN_MAX = max(BASIC_LIMITS.values())  # the longest 基本情况 field (通讯地址)
 SHORT_MAX = 20  # months and hours
 
 
